@@ -1,0 +1,182 @@
+"""The `session-lint` command: a thin adapter from options to settings, runner and formatters."""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import click
+
+from . import __version__
+from .catalogue import explain
+from .config import ConfigError, find_config, load_settings, split_selectors
+from .diagnostics import ENGINE_CODES, INTERNAL_ERROR
+from .discovery import collect_files
+from .formatters import FORMATS, format_diagnostics, format_statistics
+from .registry import RuleSet, load_rules
+from .runner import default_jobs, lint_files
+from .settings import Settings, selector_matches_any
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageProblem(Exception):
+    pass
+
+
+def _fail(message: str) -> "click.exceptions.Exit":
+    click.echo(f"session-lint: error: {message}", err=True)
+    return click.exceptions.Exit(EXIT_ERROR)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", multiple=True, metavar="CODES", help="Rules to enable: codes or prefixes (ORM101, ORM1, ORM). Replaces the configured list.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable in addition to the selected ones.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable: codes or prefixes.")
+@click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True, help="How findings are printed.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this pyproject.toml instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--explain", "explain_code", metavar="CODE", help="Explain a rule: why it exists, a bad and a good example.")
+@click.option("--list-rules", is_flag=True, help="List every known rule and exit.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of CPUs).")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(__version__, "--version", prog_name="session-lint")
+def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...],
+            ignore: Tuple[str, ...], output_format: str, exit_zero: bool, statistics: bool,
+            config_path: Optional[Path], isolated: bool, explain_code: Optional[str],
+            list_rules: bool, jobs: Optional[int], verbose: bool) -> int:
+    """Lint Python files for SQLAlchemy session mistakes (default path: the current directory)."""
+    ruleset = load_rules()
+    for problem in ruleset.errors:
+        click.echo(f"session-lint: warning: {problem}", err=True)
+
+    if list_rules:
+        _print_rules(ruleset)
+        return EXIT_CLEAN
+    if explain_code:
+        code = explain_code.strip().upper()
+        if code not in ruleset.rules:
+            raise _fail(f"unknown rule code `{explain_code}` (see --list-rules)")
+        click.echo(explain(ruleset.rules[code]), nl=False)
+        return EXIT_CLEAN
+
+    try:
+        settings = _settings(config_path, isolated, select, extend_select, ignore)
+        _validate_selectors(settings, ruleset)
+    except ConfigError as error:
+        raise _fail(str(error))
+
+    enabled = settings.enabled_codes(ruleset.rules)
+    rules = [ruleset.rules[code] for code in sorted(enabled)]
+    discovery = collect_files(list(paths) or ["."], settings)
+    report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs())
+    diagnostics = [d for d in report.diagnostics
+                   if d.code in enabled or d.code in ENGINE_CODES]
+
+    if statistics:
+        names = {code: rule.name for code, rule in ruleset.rules.items()}
+        names.update({code: text.split(":")[0] for code, text in ENGINE_CODES.items()})
+        _write(format_statistics(diagnostics, names))
+    else:
+        _write(format_diagnostics(diagnostics, output_format, _line_reader()))
+    for path, problem in discovery.problems + report.errors:
+        click.echo(f"session-lint: error: {path}: {problem}", err=True)
+    if verbose:
+        for trace in report.tracebacks:
+            click.echo(trace, err=True)
+    elif report.tracebacks:
+        click.echo("session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks", err=True)
+
+    if discovery.problems or report.errors or any(d.code == INTERNAL_ERROR for d in diagnostics):
+        return EXIT_ERROR
+    if diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str],
+              extend_select: Sequence[str], ignore: Sequence[str]) -> Settings:
+    settings = Settings(root=Path.cwd().resolve())
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path}: configuration file not found")
+        settings = load_settings(config_path, settings)
+    elif not isolated:
+        settings = load_settings(find_config(Path.cwd().resolve()), settings)
+    # Command-line options override the configuration.
+    if select:
+        settings = replace(settings, select=split_selectors(select))
+    if extend_select:
+        settings = replace(settings, extend_select=settings.extend_select + split_selectors(extend_select))
+    if ignore:
+        settings = replace(settings, ignore=settings.ignore + split_selectors(ignore))
+    return settings
+
+
+def _validate_selectors(settings: Settings, ruleset: RuleSet) -> None:
+    known = list(ruleset.rules) + list(ENGINE_CODES)
+    groups = [("select", settings.select or ()), ("extend-select", settings.extend_select),
+              ("ignore", settings.ignore)]
+    groups += [(f"per-file-ignores[{glob!r}]", codes) for glob, codes in settings.per_file_ignores]
+    for where, selectors in groups:
+        for selector in selectors:
+            if not selector_matches_any(selector, known):
+                origin = f"{settings.config_path}: " if settings.config_path else ""
+                raise ConfigError(
+                    f"{origin}unknown rule selector `{selector}` in `{where}` "
+                    f"(known codes: {', '.join(sorted(known))})"
+                )
+
+
+def _print_rules(ruleset: RuleSet) -> None:
+    rows: List[Tuple[str, str, str, str]] = [
+        (code, rule.name, rule.summary, ruleset.origins[code]) for code, rule in sorted(ruleset.rules.items())
+    ]
+    rows += [(code, text.split(":")[0], text.split(": ", 1)[1], "session-lint (engine)")
+             for code, text in ENGINE_CODES.items()]
+    rows.sort()
+    width = max(len(row[1]) for row in rows)
+    for code, name, summary, origin in rows:
+        click.echo(f"{code}  {name:<{width}}  {summary}  [{origin}]")
+
+
+def _line_reader():
+    cache: Dict[str, List[str]] = {}
+
+    def line(filename: str, row: int) -> Optional[str]:
+        if filename not in cache:
+            try:
+                cache[filename] = Path(filename).read_bytes().decode("utf-8", "replace").splitlines()
+            except OSError:
+                cache[filename] = []
+        lines = cache[filename]
+        return lines[row - 1] if 0 < row <= len(lines) else None
+
+    return line
+
+
+def _write(text: str) -> None:
+    if text:
+        click.echo(text, nl=False)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    try:
+        code = command.main(args=list(argv) if argv is not None else None,
+                            prog_name="session-lint", standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        code = exit_.exit_code
+    except click.UsageError as error:
+        message = error.format_message()
+        click.echo(f"session-lint: error: {message} (see `session-lint --help`)", err=True)
+        code = EXIT_ERROR
+    except click.Abort:
+        click.echo("session-lint: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = EXIT_CLEAN
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

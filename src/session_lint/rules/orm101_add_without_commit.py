@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from ..rule import Finding, Rule, RuleContext
+from ..semantic.transactions import UnsavedWork
+
+
+class AddWithoutCommit(Rule):
+    """`session.add()` (or add_all/delete/merge) whose session's life can end before a commit.
+
+    Nothing reaches the database until `commit()`: the work is discarded when the `with`
+    block closes the session, when the function that created it returns, when `close()` is
+    called, or when a Flask view returns (Flask-SQLAlchemy does not commit for you).
+    Work inside `with session.begin():` or `with maker.begin() as session:` is committed
+    by the block and never reported; a session received as a parameter belongs to the caller.
+    """
+
+    code = "ORM101"
+    name = "add-without-commit"
+    summary = "`session.add()`/`delete()`/`merge()` can reach the end of the session without `commit()`"
+    tokens = (".add(", ".add_all(", ".delete(", ".merge(")
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for work in context.model.transactions.unsaved_work():
+            yield Finding(
+                node=work.call.func,
+                message=self.describe(work, context),
+                hint=f"call `{work.session.label}.commit()` before the session ends, "
+                "or wrap the work in `with "
+                f"{work.session.label}.begin():`",
+            )
+
+    def describe(self, work: UnsavedWork, context: RuleContext) -> str:
+        session = work.session.label
+        what = f"`{session}.{work.method}()`"
+        lost = _what_is_lost(work, context)
+        why = _why(work, context)
+        if work.committed_elsewhere:
+            why += f" (`{session}.commit()` is not reached on this path)"
+        return f"{what} is never committed: {why}, so {lost}"
+
+
+def _why(work: UnsavedWork, context: RuleContext) -> str:
+    session = work.session.label
+    commit = f"`{session}.commit()`"
+    line = context.line_of(work.end_node) if work.end_node is not None else None
+    creation = work.session.creation
+    if work.end == "with-end":
+        opener = context.source_of(creation.node) if creation is not None else session
+        opener = _shorten(opener)
+        return f"the `with {opener}` block ends without {commit}"
+    if work.end == "return-in-with":
+        return f"the function returns on line {line} inside the `with` block without {commit}"
+    if work.end == "close":
+        return f"`{session}.close()` on line {line} closes the session without {commit}"
+    if work.end == "view-end":
+        where = f"on line {line}" if line is not None else "at its end"
+        return (f"the view `{work.scope_name}()` returns {where} without {commit} "
+                "and the request's session is not committed for you")
+    where = f"on line {line}" if line is not None else "at its end"
+    return f"`{work.scope_name}()` returns {where} without {commit} and the session it created is dropped"
+
+
+def _what_is_lost(work: UnsavedWork, context: RuleContext) -> str:
+    if work.method == "delete":
+        subject = _object_label(work.call, context)
+        return f"the deletion of {subject} is discarded" if subject else "the deletion is discarded"
+    if work.method == "add_all":
+        return "the new objects are discarded"
+    if work.method == "merge":
+        return "the merged changes are discarded"
+    subject = _object_label(work.call, context)
+    return f"{subject} is discarded" if subject else "the new object is discarded"
+
+
+def _object_label(call: cst.Call, context: RuleContext) -> Optional[str]:
+    if not call.args:
+        return None
+    value = call.args[0].value
+    cls = _constructed_class(value)
+    if cls is not None:
+        return f"the new {cls}"
+    if isinstance(value, cst.Name):
+        _, bindings = context.model.scopes.bindings_of(value)
+        if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
+            cls = _constructed_class(bindings[0].value)
+            if cls is not None:
+                return f"the new {cls} `{value.value}`"
+        return f"`{value.value}`"
+    return None
+
+
+def _constructed_class(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(value, cst.Call):
+        func = value.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if isinstance(name, str) and name[:1].isupper():
+            return name
+    return None
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

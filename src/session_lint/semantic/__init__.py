@@ -1,0 +1,82 @@
+"""The semantic model every rule can ask: scopes, sessions, transactions, query values.
+
+Each part is built on first use and then shared, so a rule that only needs the tree does
+not pay for scopes, and two rules that need sessions pay once.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Optional, Tuple
+
+import libcst as cst
+
+from ..project_index import EMPTY_INDEX, ProjectIndex
+from .positions import Positions
+from .scopes import ScopeAnalysis
+from .sessions import SessionAnalysis
+from .tree import TreeIndex
+
+if TYPE_CHECKING:
+    from .transactions import TransactionAnalysis
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class SemanticModel:
+    def __init__(
+        self,
+        module: cst.Module,
+        filename: Optional[str] = None,
+        index: ProjectIndex = EMPTY_INDEX,
+        noreturn_functions: Tuple[str, ...] = (),
+    ) -> None:
+        self.module = module
+        self.filename = filename
+        self.index = index
+        self.noreturn_functions = frozenset(noreturn_functions)
+        self._tree: Optional[TreeIndex] = None
+        self._scopes: Optional[ScopeAnalysis] = None
+        self._sessions: Optional[SessionAnalysis] = None
+        self._transactions: Optional["TransactionAnalysis"] = None
+        self.positions = Positions(module)
+
+    @property
+    def tree(self) -> TreeIndex:
+        if self._tree is None:
+            self._tree = TreeIndex(self.module)
+        return self._tree
+
+    @property
+    def scopes(self) -> ScopeAnalysis:
+        if self._scopes is None:
+            self._scopes = ScopeAnalysis(self.tree)
+        return self._scopes
+
+    @property
+    def sessions(self) -> SessionAnalysis:
+        if self._sessions is None:
+            self._sessions = SessionAnalysis(self.scopes, self.source_of, self.index, self.filename)
+        return self._sessions
+
+    @property
+    def transactions(self) -> "TransactionAnalysis":
+        if self._transactions is None:
+            from .transactions import TransactionAnalysis
+
+            self._transactions = TransactionAnalysis(self)
+        return self._transactions
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        """Source text of a node, folded onto one line."""
+        return _WHITESPACE.sub(" ", self.module.code_for_node(node)).strip()
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.positions.start(node).line
+
+    def is_noreturn_call(self, node: cst.BaseExpression) -> bool:
+        """A call to a function that never returns (`sys.exit()`, Flask's `abort()`)."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call):
+            return False
+        return self.scopes.qualified_name(node.func) in self.noreturn_functions

@@ -1,0 +1,268 @@
+"""Which expressions are SQLAlchemy sessions, how each was made, and who owns it.
+
+Resolution goes through imports and bindings, never through spelling alone: `session.add()`
+on a name that is not provably a session is not a session operation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional, Sequence
+
+import libcst as cst
+
+from ..project_index import FactoryInfo, ProjectIndex
+from . import names
+from .scopes import Binding, Scope, ScopeAnalysis
+
+# How a session came to be, which decides who ends its life:
+#   with     - target of `with <new session> as s`: the block ends it
+#   local    - `s = Session(...)` in this function: the function ends it (or close())
+#   param    - a parameter annotated as a session: the caller owns it
+#   framework- Flask-SQLAlchemy `db.session` or a scoped_session registry: the request ends it
+#   global   - a module-level session object: nobody in particular
+WITH, LOCAL, PARAM, FRAMEWORK, GLOBAL = "with", "local", "param", "framework", "global"
+
+
+@dataclass(frozen=True)
+class Factory:
+    """Something that makes sessions, or a session class itself."""
+
+    kind: str  # session-class | sessionmaker | scoped_session | flask_sqlalchemy
+    is_async: bool
+    label: str
+    info: Optional[FactoryInfo] = None  # when it came from another module
+
+
+@dataclass(frozen=True)
+class Creation:
+    """An expression that produces a session: `Session(engine)`, `maker()`, `maker.begin()`."""
+
+    node: cst.BaseExpression
+    factory: Factory
+    # `maker.begin()`: the block commits by itself when it ends without an error.
+    autocommit: bool
+    # scoped sessions return the registry's session: its life is the framework's business.
+    scoped: bool
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """A session as seen from one use site."""
+
+    key: str  # identity inside one function: two refs with the same key are the same session
+    label: str  # how messages name it: "session", "db.session"
+    origin: str
+    creation: Optional[Creation] = None
+    binding: Optional[Binding] = None
+
+
+Lookup = Callable[[Optional[str], str, int, str], Optional[FactoryInfo]]
+
+
+class SessionAnalysis:
+    def __init__(self, scopes: ScopeAnalysis, source_of: Callable[[cst.CSTNode], str],
+                 index: ProjectIndex, filename: Optional[str]) -> None:
+        self.scopes = scopes
+        self.source_of = source_of
+        self.index = index
+        self.filename = filename
+        self._factory_cache: Dict[cst.CSTNode, Optional[Factory]] = {}
+
+    # -- factories --------------------------------------------------------------------------
+    def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
+        """`node` names a session class, a sessionmaker, a scoped_session or Flask-SQLAlchemy's `db`."""
+        if node in self._factory_cache:
+            return self._factory_cache[node]
+        self._factory_cache[node] = None  # cycles (`a = b; b = a`) end here
+        result = self._factory(node)
+        self._factory_cache[node] = result
+        return result
+
+    def _factory(self, node: cst.BaseExpression) -> Optional[Factory]:
+        label = self.source_of(node)
+        qualified = self.scopes.qualified_name(node)
+        if qualified in names.SESSION_CLASSES:
+            return Factory("session-class", False, label)
+        if qualified in names.ASYNC_SESSION_CLASSES:
+            return Factory("session-class", True, label)
+        if isinstance(node, cst.Call):
+            return self._factory_from_call(node, label)
+        if isinstance(node, cst.Name):
+            _, bindings = self.scopes.bindings_of(node)
+            return self._factory_from_bindings(bindings, label)
+        return None
+
+    def _factory_from_call(self, call: cst.Call, label: str) -> Optional[Factory]:
+        qualified = self.scopes.qualified_name(call.func)
+        if qualified in names.SESSIONMAKERS:
+            return Factory("sessionmaker", False, label)
+        if qualified in names.ASYNC_SESSIONMAKERS:
+            return Factory("sessionmaker", True, label)
+        if qualified in names.SCOPED_SESSIONS:
+            return Factory("scoped_session", "async" in (qualified or ""), label)
+        if qualified in names.FLASK_SQLALCHEMY:
+            return Factory("flask_sqlalchemy", False, label)
+        return None
+
+    def _factory_from_bindings(self, bindings: Sequence[Binding], label: str) -> Optional[Factory]:
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind in ("assign", "annassign") and isinstance(binding.value, cst.Call):
+            found = self._factory_from_call(binding.value, label)
+            return found
+        if binding.kind == "import" and binding.imported and self.index:
+            info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
+            if info is not None:
+                kind = {
+                    "sessionmaker": ("sessionmaker", False),
+                    "async_sessionmaker": ("sessionmaker", True),
+                    "scoped_session": ("scoped_session", False),
+                    "flask_sqlalchemy": ("flask_sqlalchemy", False),
+                }.get(info.kind)
+                if kind is not None:
+                    return Factory(kind[0], kind[1], label, info)
+        return None
+
+    # -- creations --------------------------------------------------------------------------
+    def creation(self, node: Optional[cst.BaseExpression]) -> Optional[Creation]:
+        """`node` evaluates to a new (or registry) session."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call):
+            return None
+        func = node.func
+        made = self.factory(func)
+        if made is not None:
+            if made.kind == "session-class":
+                return Creation(node, made, autocommit=False, scoped=False)
+            if made.kind == "sessionmaker":
+                return Creation(node, made, autocommit=False, scoped=False)
+            if made.kind == "scoped_session":
+                return Creation(node, made, autocommit=False, scoped=True)
+            return None
+        if isinstance(func, cst.Attribute) and func.attr.value == "begin" and not node.args:
+            maker = self.factory(func.value)
+            if maker is not None and maker.kind == "sessionmaker":
+                return Creation(node, maker, autocommit=True, scoped=False)
+        return None
+
+    # -- sessions at use sites --------------------------------------------------------------
+    def session_of(self, node: cst.BaseExpression) -> Optional[SessionRef]:
+        """The session that `node` evaluates to, when that is certain."""
+        if isinstance(node, cst.Name):
+            return self._session_of_name(node)
+        if isinstance(node, cst.Attribute) and node.attr.value == "session":
+            owner = self.factory(node.value)
+            if owner is not None and owner.kind == "flask_sqlalchemy":
+                label = self.source_of(node)
+                return SessionRef(label, label, FRAMEWORK)
+        if isinstance(node, cst.Call) and not node.args:
+            # `db.session()` and `ScopedSession()` hand out the registry's session.
+            made = self.creation(node)
+            if made is not None and made.scoped:
+                label = self.source_of(node.func)
+                return SessionRef(label, label, FRAMEWORK, made)
+        return None
+
+    def _session_of_name(self, node: cst.Name) -> Optional[SessionRef]:
+        scope, bindings = self.scopes.bindings_of(node)
+        if scope is None or not bindings:
+            return None
+        # The scoped_session registry object itself proxies add()/commit() to its session.
+        maker = self._factory_from_bindings(bindings, node.value) if len(bindings) == 1 else None
+        if maker is not None and maker.kind == "scoped_session":
+            return SessionRef(node.value, node.value, FRAMEWORK)
+        # `with Session() as s:` twice in one function: the use belongs to the enclosing block.
+        enclosing = [b for b in bindings if b.kind == "with" and b.statement is not None
+                     and self._encloses(b.statement, node)]
+        if enclosing:
+            bindings = enclosing[-1:]
+        refs = [self._session_of_binding(binding, scope) for binding in bindings
+                if not _assigns_none(binding)]
+        if not refs or any(ref is None for ref in refs):
+            return None
+        origins = {ref.origin for ref in refs if ref is not None}
+        if len(origins) != 1:
+            return None
+        first = refs[0]
+        assert first is not None
+        if scope.kind == "module" and first.origin == LOCAL:
+            return SessionRef(first.key, first.label, GLOBAL, first.creation, first.binding)
+        if first.origin == WITH and len(refs) > 1:
+            return None  # used outside every with-block that binds it: not certain
+        return first
+
+    def _encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
+        return any(ancestor is outer for ancestor in self.scopes.tree.ancestors(node))
+
+    def _session_of_binding(self, binding: Binding, scope: Scope) -> Optional[SessionRef]:
+        name = binding.name
+        key = f"{name}@{id(scope.node)}"
+        if binding.kind == "with":
+            made = self.creation(binding.value)
+            if made is None:
+                return None
+            return SessionRef(f"{key}@{id(binding.statement)}", name,
+                              FRAMEWORK if made.scoped else WITH, made, binding)
+        if binding.kind in ("assign", "annassign", "walrus"):
+            made = self.creation(binding.value)
+            if made is not None:
+                return SessionRef(key, name, FRAMEWORK if made.scoped else LOCAL, made, binding)
+            if binding.value is not None and binding.kind != "walrus":
+                # `s = db.session` is the same session under another name.
+                alias = self.session_of(binding.value)
+                if alias is not None and alias.origin == FRAMEWORK:
+                    return SessionRef(alias.key, name, FRAMEWORK, alias.creation, binding)
+            if binding.kind == "annassign" and binding.value is None and self.is_session_annotation(binding.annotation):
+                return SessionRef(key, name, PARAM, None, binding)
+            return None
+        if binding.kind == "param":
+            if self.is_session_annotation(binding.annotation):
+                return SessionRef(key, name, PARAM, None, binding)
+            return None
+        if binding.kind == "import" and binding.imported and self.index:
+            info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
+            if info is not None and info.kind in ("session", "async_session"):
+                return SessionRef(key, name, GLOBAL, None, binding)
+        return None
+
+    def is_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
+        if annotation is None:
+            return False
+        if isinstance(annotation, cst.SimpleString):
+            text = annotation.evaluated_value
+            if not isinstance(text, str):
+                return False
+            try:
+                annotation = cst.parse_expression(text)
+            except Exception:
+                return False
+            # A string annotation resolves in the module's namespace.
+            return self._annotation_name_is_session(annotation)
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            return self.is_session_annotation(annotation.left) or self.is_session_annotation(annotation.right)
+        if isinstance(annotation, cst.Subscript):
+            if self.scopes.qualified_name(annotation.value) in names.TRANSPARENT_ANNOTATIONS:
+                for element in annotation.slice:
+                    if isinstance(element.slice, cst.Index) and self.is_session_annotation(element.slice.value):
+                        return True
+            return False
+        return self.scopes.qualified_name(annotation) in names.SESSION_ANNOTATIONS
+
+    def _annotation_name_is_session(self, expression: cst.BaseExpression) -> bool:
+        from .scopes import dotted_name
+
+        dotted = dotted_name(expression)
+        if dotted is None:
+            return False
+        head, _, rest = dotted.partition(".")
+        bindings = self.scopes.module_scope.bindings.get(head, [])
+        if len(bindings) != 1 or bindings[0].kind != "import" or bindings[0].qualified is None:
+            return False
+        qualified = bindings[0].qualified + ("." + rest if rest else "")
+        return qualified in names.SESSION_ANNOTATIONS
+
+
+def _assigns_none(binding: Binding) -> bool:
+    return binding.kind in ("assign", "annassign") and isinstance(binding.value, cst.Name) and binding.value.value == "None"

@@ -1,0 +1,393 @@
+"""Per-function transaction events on sessions, and the question ORM101 asks of them:
+"is there a path from this add to the end of the session's life with no commit?"
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from . import sessions as origins
+from .flow import EMPTY, ForwardAnalysis, State
+from .scopes import Binding
+from .sessions import SessionRef
+from .tree import iter_children
+
+if TYPE_CHECKING:
+    from . import SemanticModel
+
+WORK_METHODS = frozenset({"add", "add_all", "delete", "merge"})
+# After these the pending work is either saved or deliberately thrown away.
+SETTLE_METHODS = frozenset({"commit", "rollback"})
+VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
+VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
+# Top-level packages whose functions never commit the application's session.
+_FOREIGN_PACKAGES = frozenset(
+    """flask werkzeug jinja2 sqlalchemy flask_sqlalchemy flask_login flask_wtf wtforms
+    marshmallow pydantic fastapi starlette json logging datetime os sys re time uuid math
+    random typing hashlib secrets functools itertools collections builtins decimal pathlib
+    urllib http base64 requests string copy enum dataclasses""".split()
+)
+_SCOPE_BOUNDARY = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    method: str  # add, commit, close, ... or "handoff" (the session passed somewhere)
+    session: SessionRef
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class UnsavedWork:
+    """A session.add()/delete()/merge() that can reach the end of its session's life uncommitted."""
+
+    call: cst.Call
+    method: str
+    session: SessionRef
+    # with-end | return-in-with | function-end | view-end | close
+    end: str
+    end_node: Optional[cst.CSTNode]
+    scope_name: str
+    # The session is committed somewhere in the function, just not on every path.
+    committed_elsewhere: bool
+
+
+class TransactionAnalysis:
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+        self._unsaved: Optional[List[UnsavedWork]] = None
+
+    # -- events -----------------------------------------------------------------------------
+    def events_in(self, node: Optional[cst.CSTNode]) -> Iterator[SessionEvent]:
+        """Session events in `node`, in source order, not entering nested functions or lambdas."""
+        if node is None:
+            return
+        sessions = self.model.sessions
+        stack: List[cst.CSTNode] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Call):
+                func = current.func
+                if isinstance(func, cst.Attribute):
+                    ref = sessions.session_of(func.value)
+                    if ref is not None:
+                        yield SessionEvent(func.attr.value, ref, current)
+                        # The receiver is not a hand-off; its arguments may be.
+                        stack.extend(reversed([arg.value for arg in current.args]))
+                        continue
+            elif isinstance(current, (cst.Name, cst.Attribute)) and not self._is_receiver(current):
+                ref = sessions.session_of(current)
+                if ref is not None and not self._is_harmless_use(current):
+                    yield SessionEvent("handoff", ref, current)
+                    continue
+            children = [c for c in iter_children(current) if not isinstance(c, _SCOPE_BOUNDARY)]
+            stack.extend(reversed(children))
+
+    def _is_receiver(self, node: cst.CSTNode) -> bool:
+        parent = self.model.tree.parent_of(node)
+        return isinstance(parent, cst.Attribute) and parent.value is node
+
+    def _is_harmless_use(self, node: cst.CSTNode) -> bool:
+        """Uses that do not give the session to anyone: tests, comparisons, binding sites."""
+        parent = self.model.tree.parent_of(node)
+        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.If, cst.While,
+                               cst.UnaryOperation, cst.BooleanOperation, cst.Assert,
+                               cst.AssignTarget, cst.Del, cst.AsName, cst.Attribute)):
+            return True
+        return isinstance(parent, cst.Call) and parent.func is node
+
+    # -- ORM101 -----------------------------------------------------------------------------
+    def unsaved_work(self) -> List[UnsavedWork]:
+        if self._unsaved is None:
+            self._unsaved = self._find_unsaved_work()
+        return self._unsaved
+
+    def _find_unsaved_work(self) -> List[UnsavedWork]:
+        tree = self.model.tree
+        scopes_with_work: Dict[cst.CSTNode, None] = {}
+        for call in tree.of_type(cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in WORK_METHODS:
+                owner = tree.enclosing(call, _SCOPE_BOUNDARY) or tree.module
+                if isinstance(owner, (cst.Lambda, cst.ClassDef)):
+                    continue
+                if self.model.sessions.session_of(func.value) is not None:
+                    scopes_with_work[owner] = None
+        found: List[UnsavedWork] = []
+        for owner in scopes_with_work:
+            flow = _UnsavedWorkFlow(self, owner)
+            flow.run_function(owner.body)  # type: ignore[attr-defined]
+            found.extend(flow.results())
+        found.sort(key=lambda work: self.model.line_of(work.call))
+        return found
+
+    # -- helpers shared with other analyses ---------------------------------------------------
+    def is_view(self, function: cst.CSTNode) -> bool:
+        """A Flask/FastAPI-style request handler: the request ends when it returns."""
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        for decorator in function.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute):
+                if target.func.attr.value in VIEW_DECORATORS:
+                    return True
+        if function.name.value in VIEW_METHODS:
+            owner = self.model.tree.enclosing(function, (cst.ClassDef, cst.FunctionDef))
+            if isinstance(owner, cst.ClassDef):
+                for base in owner.bases:
+                    value = base.value
+                    last = value.attr.value if isinstance(value, cst.Attribute) else getattr(value, "value", None)
+                    if last in VIEW_BASES:
+                        return True
+        return False
+
+    def escapes(self, ref: SessionRef, function: cst.CSTNode) -> bool:
+        """A locally created session is returned, stored or passed on: someone else ends it."""
+        binding = ref.binding
+        if binding is None:
+            return True
+        scopes = self.model.scopes
+        for name in self.model.tree.of_type(cst.Name):
+            if name.value != binding.name or not _inside(self.model, name, function):
+                continue
+            scope, bindings = scopes.bindings_of(name)
+            if binding not in bindings:
+                continue
+            parent = self.model.tree.parent_of(name)
+            if isinstance(parent, cst.Attribute) and parent.value is name:
+                continue
+            if self._is_harmless_use(name) or _is_binding_site(parent, name):
+                continue
+            return True
+        return False
+
+    def may_commit_framework_session(self, call: cst.Call) -> bool:
+        """A call that could commit `db.session` behind our back: project code, `obj.save()`."""
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value.lower()
+            if "commit" in method or "save" in method:
+                return True
+            head = func.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if isinstance(head, cst.Name):
+                binding = self.model.scopes.import_binding(head)
+                return binding is not None and self._is_project_import(binding)
+            return False
+        if isinstance(func, cst.Name):
+            _, bindings = self.model.scopes.bindings_of(func)
+            for binding in bindings:
+                if binding.kind == "def":
+                    return _mentions_commit(self.model, binding.node)
+                if binding.kind == "import":
+                    return self._is_project_import(binding)
+        return False
+
+    @staticmethod
+    def _is_project_import(binding: Binding) -> bool:
+        if binding.level:
+            return True
+        top = (binding.qualified or binding.module or "").split(".")[0]
+        return top not in _FOREIGN_PACKAGES
+
+
+def _inside(model: "SemanticModel", node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return any(ancestor is container for ancestor in model.tree.ancestors(node))
+
+
+def _is_binding_site(parent: Optional[cst.CSTNode], name: cst.Name) -> bool:
+    if isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+        return parent.target is name
+    return isinstance(parent, (cst.For, cst.CompFor)) and parent.target is name
+
+
+def _mentions_commit(model: "SemanticModel", function: cst.CSTNode) -> bool:
+    for call in model.tree.of_type(cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "commit" and _inside(model, call, function):
+            return True
+    return False
+
+
+Fact = Tuple[str, cst.Call]
+
+
+class _UnsavedWorkFlow(ForwardAnalysis):
+    def __init__(self, analysis: TransactionAnalysis, owner: cst.CSTNode) -> None:
+        self.analysis = analysis
+        self.model = analysis.model
+        self.owner = owner
+        self.is_view = analysis.is_view(owner)
+        self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
+        self.refs: Dict[str, SessionRef] = {}
+        self.methods: Dict[cst.Call, str] = {}
+        self.autocommit: List[Set[str]] = []
+        self.ignored: Set[str] = set()
+        self.committed_keys: Set[str] = set()
+        self.reports: Dict[cst.Call, Tuple[str, Optional[cst.CSTNode]]] = {}
+
+    # -- which sessions this function is responsible for -----------------------------------
+    def _tracked(self, ref: SessionRef) -> bool:
+        if ref.key in self.ignored:
+            return False
+        if ref.origin == origins.WITH:
+            return ref.creation is not None and not ref.creation.autocommit
+        if ref.origin == origins.LOCAL:
+            if isinstance(self.owner, cst.Module) or self.analysis.escapes(ref, self.owner):
+                self.ignored.add(ref.key)
+                return False
+            return True
+        if ref.origin == origins.PARAM:
+            return True  # reported only if this function closes it
+        if ref.origin == origins.FRAMEWORK:
+            return self.is_view
+        return False
+
+    def _apply(self, event: SessionEvent, state: State) -> State:
+        ref = event.session
+        key = ref.key
+        method = event.method
+        if method in WORK_METHODS:
+            if any(key in keys for keys in self.autocommit) or not self._tracked(ref):
+                return state
+            assert isinstance(event.node, cst.Call)
+            self.refs[key] = ref
+            self.methods[event.node] = method
+            return state | {(key, event.node)}
+        if method in SETTLE_METHODS or method == "handoff":
+            if method == "commit":
+                self.committed_keys.add(key)
+            return _drop(state, key)
+        if method == "close":
+            if ref.origin in (origins.LOCAL, origins.PARAM, origins.WITH):
+                self._report(state, {key}, "close", event.node)
+            return _drop(state, key)
+        return state
+
+    def _events(self, node: Optional[cst.CSTNode], state: State) -> State:
+        for event in self.analysis.events_in(node):
+            state = self._apply(event, state)
+        if node is not None and state and self.is_view:
+            state = self._drop_framework_if_helper_commits(node, state)
+        return state
+
+    def _drop_framework_if_helper_commits(self, node: cst.CSTNode, state: State) -> State:
+        framework = {key for key, _ in state if self.refs[key].origin == origins.FRAMEWORK}
+        if not framework:
+            return state
+        for call in _calls_in(node):
+            if self.analysis.may_commit_framework_session(call):
+                return frozenset(fact for fact in state if fact[0] not in framework)
+        return state
+
+    # -- flow hooks -------------------------------------------------------------------------
+    def transfer(self, statement: cst.BaseSmallStatement, state: State) -> Optional[State]:
+        state = self._events(statement, state)
+        if isinstance(statement, cst.Expr) and self.model.is_noreturn_call(statement.value):
+            return None
+        return state
+
+    def on_expression(self, expression: Optional[cst.CSTNode], state: State) -> State:
+        return self._events(expression, state)
+
+    def enter_with(self, statement: cst.With, state: State) -> State:
+        keys: Set[str] = set()
+        sessions = self.model.sessions
+        for item in statement.items:
+            call = item.item.expression if isinstance(item.item, cst.Await) else item.item
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "begin":
+                ref = sessions.session_of(call.func.value)
+                if ref is not None:
+                    keys.add(ref.key)
+        self.autocommit.append(keys)
+        return state
+
+    def exit_with(self, statement: cst.With, state: State, how: str) -> State:
+        keys = self.autocommit[-1] if self.autocommit else set()
+        state = frozenset(fact for fact in state if fact[0] not in keys)
+        ending = {key for key, _ in state
+                  if self.refs[key].origin == origins.WITH and _bound_by(self.refs[key], statement)}
+        if ending:
+            self._report(state, ending, "with-end", statement)
+            state = frozenset(fact for fact in state if fact[0] not in ending)
+        return state
+
+    def run_statement(self, statement: cst.BaseStatement, state: State):  # type: ignore[override]
+        if isinstance(statement, cst.With):
+            depth = len(self.autocommit)
+            outcome = super().run_statement(statement, state)
+            del self.autocommit[depth:]
+            return outcome
+        return super().run_statement(statement, state)
+
+    def enter_handler(self, statement: cst.Try, at_try_start: State, body: Sequence[cst.BaseStatement],
+                      handler: cst.ExceptHandler) -> State:
+        # Work added inside the try either failed or is the error path's business (ORM401);
+        # work from before the try stays pending unless the try tried to commit it.
+        committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt)
+                     if event.method in SETTLE_METHODS}
+        return frozenset(fact for fact in at_try_start if fact[0] not in committed)
+
+    def on_return(self, statement: cst.Return, state: State) -> None:
+        self._end_of_function(state, statement)
+
+    def on_function_end(self, state: State) -> None:
+        self._end_of_function(state, None)
+
+    def _end_of_function(self, state: State, node: Optional[cst.CSTNode]) -> None:
+        for key in {key for key, _ in state}:
+            origin = self.refs[key].origin
+            if origin == origins.WITH:
+                self._report(state, {key}, "return-in-with", node)
+            elif origin == origins.LOCAL:
+                self._report(state, {key}, "function-end", node)
+            elif origin == origins.FRAMEWORK and self.is_view:
+                self._report(state, {key}, "view-end", node)
+
+    def _report(self, state: State, keys: Set[str], end: str, node: Optional[cst.CSTNode]) -> None:
+        for key, call in state:
+            if key in keys and call not in self.reports:
+                self.reports[call] = (end, node)
+
+    def results(self) -> List[UnsavedWork]:
+        return [
+            UnsavedWork(
+                call=call,
+                method=self.methods[call],
+                session=self.refs[_key_of(call, self)],
+                end=end,
+                end_node=node,
+                scope_name=self.scope_name,
+                committed_elsewhere=_key_of(call, self) in self.committed_keys,
+            )
+            for call, (end, node) in self.reports.items()
+        ]
+
+
+def _key_of(call: cst.Call, flow: _UnsavedWorkFlow) -> str:
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    ref = flow.model.sessions.session_of(func.value)
+    assert ref is not None
+    return ref.key
+
+
+def _drop(state: State, key: str) -> State:
+    return frozenset(fact for fact in state if fact[0] != key)
+
+
+def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
+    return ref.binding is not None and ref.binding.statement is statement
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        stack.extend(c for c in iter_children(current) if not isinstance(c, _SCOPE_BOUNDARY))
