@@ -10,7 +10,7 @@ Expression-level branches (`a and b()`, `x if c else y`) are treated as straight
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import FrozenSet, Hashable, List, Optional, Sequence
+from typing import FrozenSet, Hashable, List, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -67,8 +67,12 @@ class ForwardAnalysis:
         return at_try_start
 
     # -- driver -----------------------------------------------------------------------------
-    def run_function(self, body: cst.BaseSuite, state: State = EMPTY) -> None:
-        outcome = self.run_suite(body, state)
+    def run_function(self, body: Union[cst.BaseSuite, Sequence[cst.BaseStatement]], state: State = EMPTY) -> None:
+        """Run a function's body (a suite) or a module's (a sequence of statements)."""
+        if isinstance(body, cst.BaseSuite):
+            outcome = self.run_suite(body, state)
+        else:
+            outcome = self.run_statements(body, state)
         if outcome.normal is not None:
             self.on_function_end(outcome.normal)
 

@@ -32,10 +32,10 @@ class Binding:
     # import | param | assign | annassign | augassign | unpack | for | with | walrus |
     # def | class | except | comprehension | other
     kind: str
-    node: cst.CSTNode
-    scope: "Scope"
-    value: Optional[cst.BaseExpression] = None
-    annotation: Optional[cst.BaseExpression] = None
+    node: cst.CSTNode = field(repr=False)
+    scope: "Scope" = field(repr=False)
+    value: Optional[cst.BaseExpression] = field(default=None, repr=False)
+    annotation: Optional[cst.BaseExpression] = field(default=None, repr=False)
     # For imports: the dotted name brought in ("sqlalchemy.orm.Session"), and for relative
     # imports the module text and level so the project index can find the file.
     qualified: Optional[str] = None
@@ -43,15 +43,15 @@ class Binding:
     level: int = 0
     imported: Optional[str] = None
     # For `with` bindings: the With statement.
-    statement: Optional[cst.CSTNode] = None
+    statement: Optional[cst.CSTNode] = field(default=None, repr=False)
 
 
 @dataclass
 class Scope:
     kind: str  # module | class | function | lambda | comprehension
-    node: cst.CSTNode
-    parent: Optional["Scope"]
-    bindings: Dict[str, List[Binding]] = field(default_factory=dict)
+    node: cst.CSTNode = field(repr=False)
+    parent: Optional["Scope"] = field(repr=False)
+    bindings: Dict[str, List[Binding]] = field(default_factory=dict, repr=False)
     global_names: set = field(default_factory=set)
     nonlocal_names: set = field(default_factory=set)
 

@@ -5,7 +5,7 @@ on a name that is not provably a session is not a session operation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Sequence
 
 import libcst as cst
@@ -37,7 +37,7 @@ class Factory:
 class Creation:
     """An expression that produces a session: `Session(engine)`, `maker()`, `maker.begin()`."""
 
-    node: cst.BaseExpression
+    node: cst.BaseExpression = field(repr=False)
     factory: Factory
     # `maker.begin()`: the block commits by itself when it ends without an error.
     autocommit: bool
@@ -52,8 +52,8 @@ class SessionRef:
     key: str  # identity inside one function: two refs with the same key are the same session
     label: str  # how messages name it: "session", "db.session"
     origin: str
-    creation: Optional[Creation] = None
-    binding: Optional[Binding] = None
+    creation: Optional[Creation] = field(default=None, repr=False)
+    binding: Optional[Binding] = field(default=None, repr=False)
 
 
 Lookup = Callable[[Optional[str], str, int, str], Optional[FactoryInfo]]

@@ -168,6 +168,8 @@ class TransactionAnalysis:
         """A call that could commit `db.session` behind our back: project code, `obj.save()`."""
         func = call.func
         if isinstance(func, cst.Attribute):
+            if self.model.sessions.session_of(func.value) is not None:
+                return False  # the session's own methods are events, seen separately
             method = func.attr.value.lower()
             if "commit" in method or "save" in method:
                 return True
@@ -179,6 +181,8 @@ class TransactionAnalysis:
                 return binding is not None and self._is_project_import(binding)
             return False
         if isinstance(func, cst.Name):
+            if func.value[:1].isupper():
+                return False  # constructing a model or a value object commits nothing
             _, bindings = self.model.scopes.bindings_of(func)
             for binding in bindings:
                 if binding.kind == "def":
@@ -234,6 +238,10 @@ class _UnsavedWorkFlow(ForwardAnalysis):
     def _tracked(self, ref: SessionRef) -> bool:
         if ref.key in self.ignored:
             return False
+        if ref.origin in (origins.WITH, origins.LOCAL) and (
+            ref.binding is None or ref.binding.scope.node is not self.owner
+        ):
+            return False  # a session of an enclosing function: that function ends it
         if ref.origin == origins.WITH:
             return ref.creation is not None and not ref.creation.autocommit
         if ref.origin == origins.LOCAL:

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import textwrap
+from typing import List, Optional, Sequence, Tuple
+
+import pytest
+
+from session_lint import Settings, lint_source
+from session_lint.project_index import EMPTY_INDEX, ProjectIndex
+from session_lint.rules import BUILTIN_RULES
+
+
+def rule_class(code: str):
+    for rule in BUILTIN_RULES:
+        if rule.code == code:
+            return rule
+    raise KeyError(code)
+
+
+def findings(source: str, *codes: str, filename: str = "snippet.py",
+             index: ProjectIndex = EMPTY_INDEX, settings: Optional[Settings] = None) -> List[Tuple[int, str]]:
+    """(row, code) of every finding of `codes` (all built-in rules when empty) in `source`."""
+    rules = [rule_class(code) for code in codes] if codes else list(BUILTIN_RULES)
+    result = lint_source(textwrap.dedent(source), filename, rules, settings or Settings(), index)
+    return [(d.location.row, d.code) for d in result.diagnostics]
+
+
+def messages(source: str, *codes: str) -> List[str]:
+    rules = [rule_class(code) for code in codes] if codes else list(BUILTIN_RULES)
+    result = lint_source(textwrap.dedent(source), "snippet.py", rules, Settings())
+    return [d.message for d in result.diagnostics]
+
+
+@pytest.fixture
+def lint():
+    return findings
