@@ -136,4 +136,31 @@ class ProjectIndex:
         return digest.hexdigest()[:16]
 
 
+class LazyProjectIndex(ProjectIndex):
+    """Built on the first lookup: most files never import a session factory."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+        self._built = False
+
+    def _ensure(self) -> None:
+        if not self._built:
+            self._built = True
+            built = self._build()
+            self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix)
+
+    def lookup(self, importer, module, level, name):  # type: ignore[override]
+        self._ensure()
+        return super().lookup(importer, module, level, name)
+
+    def fingerprint(self) -> str:
+        self._ensure()
+        return super().fingerprint()
+
+    def __bool__(self) -> bool:
+        self._ensure()
+        return super().__bool__()
+
+
 EMPTY_INDEX = ProjectIndex()

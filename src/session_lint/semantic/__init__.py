@@ -6,7 +6,7 @@ not pay for scopes, and two rules that need sessions pay once.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, TypeVar
 
 import libcst as cst
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .transactions import TransactionAnalysis
 
 _WHITESPACE = re.compile(r"\s+")
+A = TypeVar("A")
 
 
 class SemanticModel:
@@ -39,6 +40,19 @@ class SemanticModel:
         self._sessions: Optional[SessionAnalysis] = None
         self._transactions: Optional["TransactionAnalysis"] = None
         self.positions = Positions(module)
+        self._analyses: Dict[Any, Any] = {}
+
+    def get(self, analysis: Callable[["SemanticModel"], A]) -> A:
+        """The shared instance of an analysis, built on first use: `model.get(QueryValues)`.
+
+        Any class (or function) taking the model is an analysis; built-in rules and plugin
+        rules use this to share work without the model having to know about them.
+        """
+        found = self._analyses.get(analysis)
+        if found is None:
+            found = analysis(self)
+            self._analyses[analysis] = found
+        return found
 
     @property
     def tree(self) -> TreeIndex:

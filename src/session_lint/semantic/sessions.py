@@ -111,7 +111,7 @@ class SessionAnalysis:
         if binding.kind in ("assign", "annassign") and isinstance(binding.value, cst.Call):
             found = self._factory_from_call(binding.value, label)
             return found
-        if binding.kind == "import" and binding.imported and self.index:
+        if binding.kind == "import" and binding.imported:
             info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
             if info is not None:
                 kind = {
@@ -221,7 +221,7 @@ class SessionAnalysis:
             if self.is_session_annotation(binding.annotation):
                 return SessionRef(key, name, PARAM, None, binding)
             return None
-        if binding.kind == "import" and binding.imported and self.index:
+        if binding.kind == "import" and binding.imported:
             info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
             if info is not None and info.kind in ("session", "async_session"):
                 return SessionRef(key, name, GLOBAL, None, binding)

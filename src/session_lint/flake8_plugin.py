@@ -1,0 +1,95 @@
+"""flake8 entry point `ORM`: the same engine, fed the lines flake8 already read.
+
+flake8 aborts the whole run, for every file, when a plugin raises; so nothing escapes
+`run()`. Selection and `# noqa` are flake8's business here: every enabled rule runs and
+flake8 filters what it prints.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple, Type
+
+from ._version import __version__
+from .diagnostics import INTERNAL_ERROR, PARSE_ERROR
+from .project_index import EMPTY_INDEX, LazyProjectIndex, ProjectIndex
+from .rule import Rule
+from .settings import Settings
+
+Result = Tuple[int, int, str, type]
+
+_rules: Optional[List[Type[Rule]]] = None
+_instances: Optional[List[Rule]] = None
+_index: Optional[ProjectIndex] = None
+_MAX_INDEX_FILES = 20000
+
+
+def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
+    global _rules, _instances
+    if _rules is None or _instances is None:
+        from .registry import load_rules
+
+        ruleset = load_rules()
+        _rules = [ruleset.rules[code] for code in sorted(ruleset.rules)]
+        _instances = [rule() for rule in _rules]
+    return _rules, _instances
+
+
+def _project_index() -> ProjectIndex:
+    """Module-level session factories of the project flake8 runs in (built once per process).
+
+    flake8 hands a plugin one file at a time; to resolve `from app.db import SessionLocal`
+    as the CLI does, scan the working directory's Python files with the same cheap text
+    pass the CLI uses.
+    """
+    global _index
+    if _index is None:
+        _index = LazyProjectIndex(_scan_working_directory)
+    return _index
+
+
+def _scan_working_directory() -> ProjectIndex:
+    try:
+        from .discovery import collect_files
+
+        files = collect_files(["."], Settings(root=Path.cwd().resolve())).files
+        return ProjectIndex.scan(files[:_MAX_INDEX_FILES])
+    except Exception:
+        return EMPTY_INDEX
+
+
+class SessionLintPlugin:
+    name = "session-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    def run(self) -> Iterator[Result]:
+        try:
+            yield from self._run()
+        except BaseException as error:  # noqa: B036 - flake8 must never see an exception
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            yield (1, 0, f"{INTERNAL_ERROR} session-lint failed on this file: {type(error).__name__}: {error}", type(self))
+
+    def _run(self) -> Iterator[Result]:
+        from .engine import lint_source
+
+        source = "".join(self.lines)
+        rules, instances = _load()
+        if not any(not rule.tokens or any(t in source for t in rule.tokens) for rule in rules):
+            return
+        settings = Settings(root=Path(os.getcwd()))
+        result = lint_source(source, self.filename, rules, settings, _project_index(), instances=instances)
+        for diagnostic in result.diagnostics:
+            if diagnostic.code == PARSE_ERROR:
+                continue  # flake8 reports syntax errors itself (E999)
+            yield (
+                diagnostic.location.row,
+                diagnostic.location.column - 1,
+                f"{diagnostic.code} {diagnostic.message}",
+                type(self),
+            )
