@@ -128,6 +128,9 @@ class ProjectIndex:
         matches = self._by_suffix.get(relative, []) + self._by_suffix.get(relative + "/__init__", [])
         return matches if len(matches) == 1 else []
 
+    def has_kind(self, kind: str) -> bool:
+        return any(info.kind == kind for found in self._entries.values() for info in found.values())
+
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for path in sorted(self._entries):
@@ -153,6 +156,10 @@ class LazyProjectIndex(ProjectIndex):
     def lookup(self, importer, module, level, name):  # type: ignore[override]
         self._ensure()
         return super().lookup(importer, module, level, name)
+
+    def has_kind(self, kind: str) -> bool:
+        self._ensure()
+        return super().has_kind(kind)
 
     def fingerprint(self) -> str:
         self._ensure()

@@ -1,0 +1,259 @@
+"""Which expressions are SQL statements, query builders, results or loaded rows.
+
+Shared by every rule that asks "does this value come from the database?". A value counts
+only with evidence from its own chain: a session method (resolved through the session
+analysis), an executed `select()` (resolved through imports), a legacy `.query(Model)`
+call, or Flask-SQLAlchemy's `Model.query`. `.first()` on anything else — a user class,
+`re.match`, a list wrapper — is not a query result.
+
+Kinds:
+  statement  `select(User).where(...)`: not executed yet
+  query      legacy `session.query(User).filter(...)` / `User.query`: executes when iterated
+  result     `session.execute(stmt)`, `.scalars()`: an iterator over rows, read once
+  rows       `.all()`, `.fetchall()`, `list(result)`: every row loaded into a list
+  optional   `.first()`, `.get()`, `.one_or_none()`, `.scalar_one_or_none()`, `.scalar()`: may be None
+  one        `.one()`, `.scalar_one()`, `.first_or_404()`: a row, or an exception
+  count      `.count()`: an int computed by the database
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from . import SemanticModel
+
+STATEMENT, QUERY, RESULT, ROWS, OPTIONAL, ONE, COUNT = (
+    "statement", "query", "result", "rows", "optional", "one", "count",
+)
+ROW_SOURCES = frozenset({QUERY, RESULT, ROWS})
+
+SELECT_FUNCTIONS = frozenset({
+    "sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select",
+    "sqlalchemy.future.select", "sqlmodel.select", "sqlmodel.sql.expression.select",
+})
+STATEMENT_METHODS = frozenset("""where filter filter_by order_by limit offset join outerjoin
+    join_from outerjoin_from options group_by having distinct select_from execution_options
+    with_only_columns add_columns correlate with_for_update fetch slice union union_all
+    params prefix_with suffix_with with_hint enable_group_by_reduction set_label_style
+    """.split())
+QUERY_BUILDER_METHODS = STATEMENT_METHODS | frozenset("""with_entities yield_per populate_existing
+    enable_eagerloads autoflush from_self with_parent reset_joinpoint with_session
+    add_entity add_column order_by filter_by""".split())
+RESULT_PASSTHROUGH = frozenset({"unique", "mappings", "columns", "tuples", "yield_per", "scalars", "partitions"})
+LOADING = frozenset({"all", "fetchall", "fetchmany"})
+MAYBE_NONE = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar", "fetchone"})
+ONE_OR_RAISE = frozenset({"one", "scalar_one", "first_or_404", "one_or_404", "get_or_404"})
+
+
+@dataclass(frozen=True)
+class QueryValue:
+    kind: str
+    # Method names applied after the root, in order (`["where", "order_by", "limit"]`).
+    methods: Tuple[str, ...] = ()
+    # The expression where the chain starts (the session call, select(), Model.query).
+    root: Optional[cst.CSTNode] = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_limited(self) -> bool:
+        """The database already returns few rows: `.limit()`, `.first()`, `.slice()`..."""
+        return any(m in ("limit", "slice", "fetch", "first", "get", "one", "one_or_none") for m in self.methods)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(m in ("where", "filter", "filter_by", "having") for m in self.methods)
+
+    @property
+    def is_ordered(self) -> bool:
+        return "order_by" in self.methods
+
+    def then(self, kind: str, method: str) -> "QueryValue":
+        return QueryValue(kind, self.methods + (method,), self.root)
+
+
+class QueryValues:
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+        self._cache: Dict[cst.CSTNode, Optional[QueryValue]] = {}
+        self._flask: Optional[bool] = None
+
+    # -- public questions ----------------------------------------------------------------------
+    def value_of(self, node: cst.CSTNode) -> Optional[QueryValue]:
+        """What `node` evaluates to, when it comes from the database (None otherwise)."""
+        if node in self._cache:
+            return self._cache[node]
+        self._cache[node] = None  # recursion through `q = q.filter(...)` stops here
+        found = self._classify(node)
+        self._cache[node] = found
+        return found
+
+    def kind_of(self, node: cst.CSTNode) -> Optional[str]:
+        value = self.value_of(node)
+        return value.kind if value is not None else None
+
+    def may_be_none(self, node: cst.CSTNode) -> bool:
+        return self.kind_of(node) == OPTIONAL
+
+    def is_rows(self, node: cst.CSTNode) -> bool:
+        """An iterable of rows from the database (a query, a result, or a loaded list)."""
+        return self.kind_of(node) in ROW_SOURCES
+
+    def optional_calls(self) -> List[cst.Call]:
+        """Every call in the module that returns a database row or None."""
+        return [call for call in self.model.tree.of_type(cst.Call) if self.may_be_none(call)]
+
+    # -- classification -------------------------------------------------------------------------
+    def _classify(self, node: cst.CSTNode) -> Optional[QueryValue]:
+        if isinstance(node, cst.Await):
+            return self.value_of(node.expression)
+        if isinstance(node, cst.Call):
+            return self._classify_call(node)
+        if isinstance(node, cst.Attribute):
+            if node.attr.value == "query" and self._is_flask_model(node.value):
+                return QueryValue(QUERY, (), node)
+            return None
+        if isinstance(node, cst.Name):
+            return self._classify_name(node)
+        if isinstance(node, cst.Subscript):
+            # `rows[0]` raises IndexError rather than returning None.
+            inner = self.value_of(node.value)
+            if inner is not None and inner.kind == ROWS:
+                return QueryValue(ONE, inner.methods + ("[]",), inner.root)
+        return None
+
+    def _classify_name(self, node: cst.Name) -> Optional[QueryValue]:
+        _, bindings = self.model.scopes.bindings_of(node)
+        values = []
+        ancestors = set(map(id, self.model.tree.ancestors(node)))
+        for binding in bindings:
+            if id(binding.node) in ancestors:
+                continue  # `q = q.filter(...)`: the right side reads the other bindings
+            if binding.kind not in ("assign", "annassign", "walrus") or binding.value is None:
+                return None
+            values.append(self.value_of(binding.value))
+        if not values or any(v is None for v in values):
+            return None
+        kinds = {v.kind for v in values if v is not None}
+        return values[0] if len(kinds) == 1 else None
+
+    def _classify_call(self, call: cst.Call) -> Optional[QueryValue]:
+        func = call.func
+        qualified = self.model.scopes.qualified_name(func)
+        if qualified in SELECT_FUNCTIONS or self._is_flask_select(func):
+            return QueryValue(STATEMENT, (), call)
+        if isinstance(func, cst.Name) and func.value == "list" and len(call.args) == 1 and qualified == "builtins.list":
+            inner = self.value_of(call.args[0].value)
+            if inner is not None and inner.kind in (QUERY, RESULT):
+                return inner.then(ROWS, "list")
+            return None
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        receiver = func.value
+        session = self.model.sessions.session_of(receiver)
+        if session is not None:
+            return self._session_method(call, method)
+        inner = self.value_of(receiver)
+        if inner is None:
+            return self._unresolved_receiver(call, method)
+        return _apply(inner, method, call)
+
+    def _session_method(self, call: cst.Call, method: str) -> Optional[QueryValue]:
+        if method == "execute":
+            argument = call.args[0].value if call.args else None
+            statement = self.value_of(argument) if argument is not None else None
+            if statement is None or statement.kind == STATEMENT:
+                return QueryValue(RESULT, statement.methods if statement else (), call)
+            return None
+        if method == "scalars":
+            argument = call.args[0].value if call.args else None
+            statement = self.value_of(argument) if argument is not None else None
+            return QueryValue(RESULT, (statement.methods if statement else ()) + ("scalars",), call)
+        if method in ("scalar", "get"):
+            return QueryValue(OPTIONAL, (method,), call)
+        if method == "query":
+            return QueryValue(QUERY, (), call)
+        return None
+
+    def _unresolved_receiver(self, call: cst.Call, method: str) -> Optional[QueryValue]:
+        """`x.execute(select(...))` or `x.query(User)` on something we cannot resolve."""
+        argument = call.args[0].value if call.args else None
+        if argument is None:
+            return None
+        if method in ("execute", "scalars", "scalar"):
+            statement = self.value_of(argument)
+            if statement is None or statement.kind != STATEMENT:
+                return None
+            if method == "scalar":
+                return statement.then(OPTIONAL, "scalar")
+            return statement.then(RESULT, method) if method == "scalars" else QueryValue(RESULT, statement.methods, call)
+        if method == "query" and _names_a_model(argument):
+            return QueryValue(QUERY, (), call)
+        return None
+
+    # -- Flask-SQLAlchemy ------------------------------------------------------------------------
+    def _is_flask_select(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute) and func.attr.value == "select":
+            factory = self.model.sessions.factory(func.value)
+            return factory is not None and factory.kind == "flask_sqlalchemy"
+        return False
+
+    def _is_flask_model(self, node: cst.BaseExpression) -> bool:
+        """`User` in `User.query`: a CamelCase name in a module of a Flask-SQLAlchemy project."""
+        if not (isinstance(node, cst.Name) and node.value[:1].isupper()):
+            return False
+        return self.uses_flask_sqlalchemy()
+
+    def uses_flask_sqlalchemy(self) -> bool:
+        if self._flask is None:
+            self._flask = self._find_flask_evidence()
+        return self._flask
+
+    def _find_flask_evidence(self) -> bool:
+        scopes = self.model.scopes
+        for bindings in scopes.module_scope.bindings.values():
+            for binding in bindings:
+                if binding.kind == "import" and (binding.qualified or binding.module or "").startswith("flask_sqlalchemy"):
+                    return True
+        index = self.model.index
+        return bool(index) and index.has_kind("flask_sqlalchemy")
+
+
+def _apply(inner: QueryValue, method: str, call: cst.Call) -> Optional[QueryValue]:
+    kind = inner.kind
+    if kind == STATEMENT:
+        return inner.then(STATEMENT, method) if method in STATEMENT_METHODS else None
+    if kind == QUERY:
+        if method in QUERY_BUILDER_METHODS:
+            return inner.then(QUERY, method)
+        if method in LOADING:
+            return inner.then(ROWS, method)
+        if method in ("first", "one_or_none", "scalar") or (method == "get" and call.args):
+            return inner.then(OPTIONAL, method)
+        if method in ONE_OR_RAISE:
+            return inner.then(ONE, method)
+        if method == "count":
+            return inner.then(COUNT, method)
+        return None
+    if kind == RESULT:
+        if method in RESULT_PASSTHROUGH:
+            return inner.then(RESULT, method)
+        if method in LOADING:
+            return inner.then(ROWS, method)
+        if method in MAYBE_NONE:
+            return inner.then(OPTIONAL, method)
+        if method in ONE_OR_RAISE:
+            return inner.then(ONE, method)
+        return None
+    return None
+
+
+def _names_a_model(node: cst.BaseExpression) -> bool:
+    """`User`, `models.User`, `User.id`: what legacy `.query(...)` is called with."""
+    if isinstance(node, cst.Name):
+        return node.value[:1].isupper()
+    if isinstance(node, cst.Attribute):
+        return _names_a_model(node.value) or node.attr.value[:1].isupper()
+    return False
