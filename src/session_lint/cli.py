@@ -109,7 +109,8 @@ def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str]
         settings = load_settings(find_config(Path.cwd().resolve()), settings)
     # Command-line options override the configuration.
     if select:
-        settings = replace(settings, select=split_selectors(select))
+        # As in ruff, a command-line selection starts over: the file's ignores no longer apply.
+        settings = replace(settings, select=split_selectors(select), ignore=())
     if extend_select:
         settings = replace(settings, extend_select=settings.extend_select + split_selectors(extend_select))
     if ignore:

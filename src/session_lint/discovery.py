@@ -19,7 +19,9 @@ class Discovery:
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    # GitIgnoreSpec follows git's own matching rules (and avoids the deprecated
+    # "gitwildmatch" factory name of pathspec 1.x).
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 class _GitIgnores:

@@ -65,11 +65,7 @@ def lint_source(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = " ".join(str(error.message).split())
-        result.diagnostics.append(
-            _file_diagnostic(PARSE_ERROR, f"syntax error: {message}", filename,
-                             max(error.raw_line, 1), max(error.raw_column, 0) + 1)
-        )
+        result.diagnostics.append(_syntax_error(text, filename, error))
         return result
     except RecursionError:
         result.diagnostics.append(
@@ -111,6 +107,28 @@ def lint_source(
                 result.diagnostics.append(diagnostic)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def _syntax_error(text: str, filename: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Python's own compiler words syntax errors better and places them more exactly than
+    libcst's parser; ask it (it only builds a tree, nothing runs) and fall back to libcst's
+    message when Python accepts what libcst rejects."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, filename=filename)
+    except SyntaxError as python_error:
+        row = python_error.lineno or 1
+        column = python_error.offset or 1
+        return _file_diagnostic(PARSE_ERROR, f"syntax error: {python_error.msg}", filename, row, max(column, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(str(error.message).split())
+    return _file_diagnostic(PARSE_ERROR, f"syntax error: {message}", filename,
+                            max(error.raw_line, 1), max(error.raw_column, 0) + 1)
 
 
 def _may_match(text: str, rules: Sequence[Type[Rule]]) -> bool:

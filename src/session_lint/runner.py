@@ -127,7 +127,7 @@ class _PerFileIgnores:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
         self.entries = [
-            (pathspec.PathSpec.from_lines("gitwildmatch", [glob]), codes)
+            (pathspec.GitIgnoreSpec.from_lines([glob]), codes)
             for glob, codes in settings.per_file_ignores
         ]
         self._cache: Dict[str, Tuple[str, ...]] = {}

@@ -228,6 +228,10 @@ class SessionAnalysis:
         return None
 
     def is_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
+        return self._annotation_is_session(annotation, self.scopes.qualified_name)
+
+    def _annotation_is_session(self, annotation: Optional[cst.BaseExpression],
+                               resolve: Callable[[cst.BaseExpression], Optional[str]]) -> bool:
         if annotation is None:
             return False
         if isinstance(annotation, cst.SimpleString):
@@ -235,33 +239,35 @@ class SessionAnalysis:
             if not isinstance(text, str):
                 return False
             try:
-                annotation = cst.parse_expression(text)
+                parsed = cst.parse_expression(text)
             except Exception:
                 return False
-            # A string annotation resolves in the module's namespace.
-            return self._annotation_name_is_session(annotation)
+            # A string annotation is resolved later, in the module's namespace.
+            return self._annotation_is_session(parsed, self._module_qualified_name)
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-            return self.is_session_annotation(annotation.left) or self.is_session_annotation(annotation.right)
+            return (self._annotation_is_session(annotation.left, resolve)
+                    or self._annotation_is_session(annotation.right, resolve))
         if isinstance(annotation, cst.Subscript):
-            if self.scopes.qualified_name(annotation.value) in names.TRANSPARENT_ANNOTATIONS:
-                for element in annotation.slice:
-                    if isinstance(element.slice, cst.Index) and self.is_session_annotation(element.slice.value):
-                        return True
+            if resolve(annotation.value) in names.TRANSPARENT_ANNOTATIONS:
+                return any(
+                    isinstance(element.slice, cst.Index)
+                    and self._annotation_is_session(element.slice.value, resolve)
+                    for element in annotation.slice
+                )
             return False
-        return self.scopes.qualified_name(annotation) in names.SESSION_ANNOTATIONS
+        return resolve(annotation) in names.SESSION_ANNOTATIONS
 
-    def _annotation_name_is_session(self, expression: cst.BaseExpression) -> bool:
+    def _module_qualified_name(self, expression: cst.BaseExpression) -> Optional[str]:
         from .scopes import dotted_name
 
         dotted = dotted_name(expression)
         if dotted is None:
-            return False
+            return None
         head, _, rest = dotted.partition(".")
         bindings = self.scopes.module_scope.bindings.get(head, [])
         if len(bindings) != 1 or bindings[0].kind != "import" or bindings[0].qualified is None:
-            return False
-        qualified = bindings[0].qualified + ("." + rest if rest else "")
-        return qualified in names.SESSION_ANNOTATIONS
+            return None
+        return bindings[0].qualified + ("." + rest if rest else "")
 
 
 def _assigns_none(binding: Binding) -> bool:

@@ -1,0 +1,251 @@
+"""The command line: options, configuration, exit codes, output formats."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from session_lint import __version__
+from session_lint.cli import main
+
+BAD = """\
+from sqlalchemy.orm import Session
+
+
+def create(engine, name):
+    with Session(engine) as session:
+        session.add(User(name=name))
+"""
+CLEAN = "x = {1}\nx.add(2)\n"
+
+
+def run(args: List[str], capsys) -> Tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "bad.py").write_text(BAD)
+    (tmp_path / "app" / "clean.py").write_text(CLEAN)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_findings_exit_1_with_path_line_col_code(project, capsys) -> None:
+    code, out, err = run(["app"], capsys)
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("app/bad.py:6:9: ORM101 `session.add()` is never committed")
+    assert "= help:" in out
+    assert err == ""
+
+
+def test_default_path_is_current_directory(project, capsys) -> None:
+    code, out, _ = run(["--output-format", "concise"], capsys)
+    assert code == 1
+    assert out.splitlines() == [line for line in out.splitlines() if line.startswith("app/bad.py:6:9: ORM101")]
+
+
+def test_clean_file_exits_0(project, capsys) -> None:
+    code, out, err = run(["app/clean.py"], capsys)
+    assert (code, out, err) == (0, "", "")
+
+
+def test_exit_zero(project, capsys) -> None:
+    code, out, _ = run(["--exit-zero", "app"], capsys)
+    assert code == 0 and "ORM101" in out
+
+
+def test_json_uses_ruff_keys(project, capsys) -> None:
+    code, out, _ = run(["--output-format", "json", "app"], capsys)
+    assert code == 1
+    items = json.loads(out)
+    assert len(items) == 1
+    item = items[0]
+    assert set(item) == {"code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row"}
+    assert item["code"] == "ORM101"
+    assert item["location"] == {"row": 6, "column": 9}
+    assert item["end_location"] == {"row": 6, "column": 20}
+    assert item["fix"] is None and item["noqa_row"] == 6
+    assert item["filename"] == "app/bad.py"
+
+
+def test_json_is_valid_when_clean(project, capsys) -> None:
+    code, out, _ = run(["--output-format", "json", "app/clean.py"], capsys)
+    assert code == 0 and json.loads(out) == []
+
+
+def test_github_annotations(project, capsys) -> None:
+    _, out, _ = run(["--output-format", "github", "app"], capsys)
+    line = out.strip()
+    assert line.startswith("::warning file=app/bad.py,line=6,col=9,endLine=6,endColumn=20,title=ORM101::ORM101 ")
+
+
+def test_github_escapes_workflow_command_injection() -> None:
+    from session_lint.diagnostics import Diagnostic, Location
+    from session_lint.formatters import format_github
+
+    diagnostic = Diagnostic("ORM101", "bad%\n::error::owned", "a,b:c.py", Location(1, 1), Location(1, 2), 1)
+    line = format_github(diagnostic)
+    assert "\n" not in line
+    assert "file=a%2Cb%3Ac.py," in line
+    assert line.endswith("::ORM101 bad%25%0A::error::owned")
+
+
+def test_statistics(project, capsys) -> None:
+    code, out, _ = run(["--statistics", "app"], capsys)
+    assert code == 1
+    assert out.split() == ["1", "ORM101", "add-without-commit"]
+
+
+def test_select_and_ignore(project, capsys) -> None:
+    assert run(["--ignore", "ORM1", "app"], capsys)[0] == 0
+    assert run(["--select", "ORM101", "--ignore", "ORM1", "app"], capsys)[0] == 1
+    assert run(["--select", "ORM1", "app"], capsys)[0] == 1
+    assert run(["--select", "ORM0", "app"], capsys)[0] == 0  # only the engine's own codes
+    assert run(["--ignore", "ORM101", "--extend-select", "ORM101", "app"], capsys)[0] == 0
+
+
+def test_unknown_selector_is_a_usage_error(project, capsys) -> None:
+    code, out, err = run(["--select", "XYZ9", "app"], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "unknown rule selector `XYZ9`" in err
+
+
+def test_bad_option_is_one_line(project, capsys) -> None:
+    code, _, err = run(["--output-format", "xml", "app"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("session-lint: error:")
+
+
+def test_missing_path_is_reported_and_run_goes_on(project, capsys) -> None:
+    code, out, err = run(["nope.py", "app"], capsys)
+    assert code == 2
+    assert "ORM101" in out
+    assert "nope.py: no such file or directory" in err
+
+
+def test_version(capsys) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and __version__ in out
+
+
+def test_list_rules(capsys) -> None:
+    code, out, _ = run(["--list-rules"], capsys)
+    assert code == 0
+    assert any(line.startswith("ORM101  add-without-commit") for line in out.splitlines())
+
+
+def test_explain_prints_the_catalogue_page(capsys) -> None:
+    code, out, _ = run(["--explain", "orm101"], capsys)
+    assert code == 0
+    assert out.startswith("# ORM101 add-without-commit")
+    assert "## Use instead" in out
+
+
+def test_explain_unknown_code(capsys) -> None:
+    code, _, err = run(["--explain", "ORM999"], capsys)
+    assert code == 2 and "unknown rule code" in err
+
+
+def test_config_from_pyproject(project, capsys) -> None:
+    (project / "pyproject.toml").write_text('[tool.session-lint]\nignore = ["ORM101"]\n')
+    assert run(["app"], capsys)[0] == 0
+    # The command line overrides the file.
+    assert run(["--select", "ORM101", "app"], capsys)[0] == 1
+    assert run(["--isolated", "app"], capsys)[0] == 1
+
+
+def test_config_found_upward_from_cwd(project, capsys, monkeypatch) -> None:
+    (project / "pyproject.toml").write_text('[tool.session-lint]\nignore = ["ORM1"]\n')
+    monkeypatch.chdir(project / "app")
+    assert run(["bad.py"], capsys)[0] == 0
+
+
+def test_per_file_ignores(project, capsys) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.session-lint]\nper-file-ignores = { "app/bad.py" = ["ORM101"] }\n')
+    assert run(["app"], capsys)[0] == 0
+
+
+def test_exclude_and_extend_exclude(project, capsys) -> None:
+    (project / "pyproject.toml").write_text('[tool.session-lint]\nextend-exclude = ["app/bad.py"]\n')
+    assert run(["app"], capsys)[0] == 0
+    # A file named on the command line is always linted.
+    assert run(["app/bad.py"], capsys)[0] == 1
+
+
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('select = "ORM101"', "`select` in [tool.session-lint] must be a list of strings, not a string"),
+        ("select = [1]", "`select` in [tool.session-lint] must be a list of strings"),
+        ('colour = ["red"]', "unknown key `colour` in [tool.session-lint]"),
+        ('select = ["ORM9"]', "unknown rule selector `ORM9`"),
+        ("respect-gitignore = 1", "`respect-gitignore` in [tool.session-lint] must be true or false"),
+        ('per-file-ignores = ["x"]', "`per-file-ignores` in [tool.session-lint] must be a table"),
+    ],
+)
+def test_bad_config_values_are_one_line(project, capsys, table: str, expected: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.session-lint]\n{table}\n")
+    code, out, err = run(["app"], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1, err
+    assert "pyproject.toml" in err and expected in err
+
+
+def test_invalid_toml(project, capsys) -> None:
+    (project / "pyproject.toml").write_text("[tool.session-lint\nselect = [\n")
+    code, _, err = run(["--config", "pyproject.toml", "app"], capsys)
+    assert code == 2 and "invalid TOML" in err and err.count("\n") == 1
+
+
+def test_missing_config_file(project, capsys) -> None:
+    code, _, err = run(["--config", "nowhere.toml", "app"], capsys)
+    assert code == 2 and "nowhere.toml: configuration file not found" in err
+
+
+def test_gitignore_and_default_excludes(project, capsys) -> None:
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("generated/\n")
+    for directory in ("generated", ".venv", "build", "node_modules"):
+        (project / directory).mkdir()
+        (project / directory / "bad.py").write_text(BAD)
+    code, out, _ = run(["--output-format", "concise", "."], capsys)
+    assert code == 1
+    assert [line.split(":")[0] for line in out.splitlines()] == ["app/bad.py"]
+
+
+def test_syntax_error_is_orm001_and_run_goes_on(project, capsys) -> None:
+    (project / "app" / "broken.py").write_text("def f(:\n    session.add(x)\n")
+    code, out, _ = run(["--output-format", "concise", "app"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert any(line.startswith("app/broken.py:1:") and " ORM001 syntax error" in line for line in lines)
+    assert any(line.startswith("app/bad.py:6:9: ORM101") for line in lines)
+
+
+def test_parallel_and_serial_agree(project, capsys) -> None:
+    for index in range(12):
+        (project / "app" / f"bad{index}.py").write_text(BAD)
+    serial = run(["--jobs", "1", "--output-format", "json", "app"], capsys)
+    parallel = run(["--jobs", "2", "--output-format", "json", "app"], capsys)
+    assert serial == parallel
+    assert len(json.loads(serial[1])) == 13
+
+
+def test_python_dash_m(project) -> None:
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "session_lint", "--output-format", "concise", "app"],
+                               capture_output=True, text=True, cwd=project)
+    assert completed.returncode == 1
+    assert completed.stdout.startswith("app/bad.py:6:9: ORM101")
