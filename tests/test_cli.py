@@ -235,8 +235,8 @@ def test_syntax_error_is_orm001_and_run_goes_on(project, capsys) -> None:
 def test_parallel_and_serial_agree(project, capsys) -> None:
     for index in range(12):
         (project / "app" / f"bad{index}.py").write_text(BAD)
-    serial = run(["--jobs", "1", "--output-format", "json", "app"], capsys)
-    parallel = run(["--jobs", "2", "--output-format", "json", "app"], capsys)
+    serial = run(["--no-cache", "--jobs", "1", "--output-format", "json", "app"], capsys)
+    parallel = run(["--no-cache", "--jobs", "2", "--output-format", "json", "app"], capsys)
     assert serial == parallel
     assert len(json.loads(serial[1])) == 13
 

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
+from .cache import CACHE_DIR_NAME, ResultCache
 from .catalogue import explain
 from .config import ConfigError, find_config, load_settings, split_selectors
 from .diagnostics import ENGINE_CODES, INTERNAL_ERROR
@@ -43,12 +44,16 @@ def _fail(message: str) -> "click.exceptions.Exit":
 @click.option("--explain", "explain_code", metavar="CODE", help="Explain a rule: why it exists, a bad and a good example.")
 @click.option("--list-rules", is_flag=True, help="List every known rule and exit.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of CPUs).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to keep the results cache (default: .session_lint_cache next to the configuration).")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name="session-lint")
 def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...],
             ignore: Tuple[str, ...], output_format: str, exit_zero: bool, statistics: bool,
             config_path: Optional[Path], isolated: bool, explain_code: Optional[str],
-            list_rules: bool, jobs: Optional[int], verbose: bool) -> int:
+            list_rules: bool, jobs: Optional[int], no_cache: bool, cache_dir: Optional[Path],
+            verbose: bool) -> int:
     """Lint Python files for SQLAlchemy session mistakes (default path: the current directory)."""
     ruleset = load_rules()
     for problem in ruleset.errors:
@@ -73,7 +78,9 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     enabled = settings.enabled_codes(ruleset.rules)
     rules = [ruleset.rules[code] for code in sorted(enabled)]
     discovery = collect_files(list(paths) or ["."], settings)
-    report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs())
+    cache = None if no_cache else ResultCache(cache_dir or settings.root / CACHE_DIR_NAME)
+    report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs(), cache=cache,
+                        rule_versions=ruleset.versions())
     diagnostics = [d for d in report.diagnostics
                    if d.code in enabled or d.code in ENGINE_CODES]
 
@@ -83,6 +90,8 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
         _write(format_statistics(diagnostics, names))
     else:
         _write(format_diagnostics(diagnostics, output_format, _line_reader()))
+    for warning in report.warnings:
+        click.echo(f"session-lint: warning: {warning}", err=True)
     for path, problem in discovery.problems + report.errors:
         click.echo(f"session-lint: error: {path}: {problem}", err=True)
     if verbose:

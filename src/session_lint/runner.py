@@ -1,8 +1,10 @@
-"""Lint many files: read, lint in worker processes, apply per-file ignores, collect."""
+"""Lint many files: read them, reuse cached results, lint the rest in worker processes,
+apply per-file ignores, collect everything into one report."""
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +12,15 @@ from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 import pathspec
 
+from .cache import ResultCache, file_key, run_key
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 from .engine import LintResult, lint_source
 from .project_index import ProjectIndex
 from .rule import Rule
 from .settings import Settings, ignored_for_file
+
+Item = Tuple[str, bytes]
+Output = Tuple[str, LintResult]
 
 
 @dataclass
@@ -22,8 +28,10 @@ class RunReport:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     # Files that could not be read: one line each, and exit code 2.
     errors: List[Tuple[str, str]] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
     tracebacks: List[str] = field(default_factory=list)
     files_checked: int = 0
+    files_from_cache: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,28 +46,22 @@ _worker_rules: Optional[List[Rule]] = None
 
 
 def _init_worker(job: Job) -> None:
+    # Rules are instantiated once per worker, not once per file.
     global _worker_job, _worker_rules
     _worker_job = job
     _worker_rules = [rule() for rule in job.rules]
 
 
-def _lint_file(path: str) -> Tuple[str, Optional[LintResult], Optional[str]]:
+def _lint_item(item: Item) -> Output:
     assert _worker_job is not None and _worker_rules is not None
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return path, None, "the file disappeared before it could be read"
-    except IsADirectoryError:
-        return path, None, "is a directory"
-    except OSError as error:
-        return path, None, f"cannot read: {error.strerror or error}"
+    path, data = item
     result = lint_source(data, path, _worker_job.rules, _worker_job.settings, _worker_job.index,
                          instances=_worker_rules)
-    return path, result, None
+    return path, result
 
 
-def _lint_chunk(paths: Sequence[str]):
-    return [_lint_file(path) for path in paths]
+def _lint_chunk(items: Sequence[Item]) -> List[Output]:
+    return [_lint_item(item) for item in items]
 
 
 def default_jobs() -> int:
@@ -69,58 +71,126 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Settings,
-               jobs: int = 1, index: Optional[ProjectIndex] = None) -> RunReport:
-    if index is None:
-        index = ProjectIndex.scan(files)
-    job = Job(tuple(rules), settings, index)
-    names = [str(path) for path in files]
-    outputs: List[Tuple[str, Optional[LintResult], Optional[str]]] = []
-    if jobs <= 1 or len(names) < 4:
-        _init_worker(job)
-        outputs = [_lint_file(name) for name in names]
-    else:
-        outputs = _lint_in_pool(names, job, jobs)
+def read_files(files: Sequence[Path]) -> Tuple[List[Item], List[Tuple[str, str]]]:
+    items: List[Item] = []
+    errors: List[Tuple[str, str]] = []
+    for path in files:
+        name = str(path)
+        try:
+            items.append((name, path.read_bytes()))
+        except FileNotFoundError:
+            errors.append((name, "the file disappeared before it could be read"))
+        except IsADirectoryError:
+            errors.append((name, "is a directory, not a Python file"))
+        except OSError as error:
+            errors.append((name, f"cannot read: {error.strerror or error}"))
+    return items, errors
+
+
+def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Settings, jobs: int = 1,
+               index: Optional[ProjectIndex] = None, cache: Optional[ResultCache] = None,
+               rule_versions: str = "") -> RunReport:
     report = RunReport()
+    items, report.errors = read_files(files)
+    if index is None:
+        contents = dict(items)
+        index = ProjectIndex.scan([Path(name) for name, _ in items], read=lambda p: contents[str(p)])
+    key = run_key(settings.fingerprint(), [rule.code for rule in rules], rule_versions, index.fingerprint())
+    keys: Dict[str, str] = {}
+    results: List[Output] = []
+    pending: List[Item] = []
+    for name, data in items:
+        keys[name] = file_key(data, key)
+        cached = cache.get(name, keys[name]) if cache is not None else None
+        if cached is None:
+            pending.append((name, data))
+        else:
+            results.append((name, LintResult(diagnostics=cached, parsed=True)))
+            report.files_from_cache += 1
+    job = Job(tuple(rules), settings, index)
+    if jobs <= 1 or len(pending) < 4:
+        _init_worker(job)
+        results.extend(_lint_item(item) for item in pending)
+    else:
+        results.extend(_lint_in_pool(pending, job, jobs))
     per_file = _PerFileIgnores(settings)
-    for name, result, problem in outputs:
-        if problem is not None:
-            report.errors.append((name, problem))
-            continue
-        assert result is not None
+    for name, result in results:
+        if cache is not None:
+            cache.put(name, keys[name], result.diagnostics)
         report.files_checked += 1
         ignored = per_file.codes_for(name)
         report.diagnostics.extend(
             d for d in result.diagnostics if not (ignored and ignored_for_file(d.code, ignored))
         )
         report.tracebacks.extend(result.tracebacks)
+    if cache is not None:
+        problem = cache.save()
+        if problem:
+            report.warnings.append(problem)
     report.diagnostics.sort(key=lambda d: d.sort_key)
     return report
 
 
-def _lint_in_pool(names: List[str], job: Job, jobs: int):
-    chunk = max(1, min(32, len(names) // (jobs * 4) or 1))
-    chunks = [names[i : i + chunk] for i in range(0, len(names), chunk)]
-    outputs = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,)) as pool:
-        futures = [(paths, pool.submit(_lint_chunk, paths)) for paths in chunks]
-        for paths, future in futures:
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    # fork starts workers without re-importing libcst and the rules.
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _lint_in_pool(items: List[Item], job: Job, jobs: int) -> List[Output]:
+    size = max(1, min(16, len(items) // (jobs * 8) or 1))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    outputs: List[Output] = []
+    failed: List[Item] = []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,),
+                             mp_context=_context()) as pool:
+        futures: List[Tuple[List[Item], "Future[List[Output]]"]] = [
+            (chunk, pool.submit(_lint_chunk, chunk)) for chunk in chunks
+        ]
+        for chunk, future in futures:
             try:
                 outputs.extend(future.result())
             except BrokenProcessPool:
-                outputs.extend(_crashed(path) for path in paths)
+                failed.extend(chunk)
+    if failed:
+        outputs.extend(_isolate_crashes(failed, job))
     return outputs
 
 
-def _crashed(path: str) -> Tuple[str, LintResult, None]:
+def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
+    """A worker died (a rule crashed the interpreter). Lint the affected files one by one in
+    a one-worker pool: the first file whose future breaks the pool is the culprit; the rest
+    are retried in a fresh pool."""
+    outputs: List[Output] = []
+    remaining = list(items)
+    while remaining:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(job,),
+                                 mp_context=_context()) as pool:
+            futures = [(item, pool.submit(_lint_item, item)) for item in remaining]
+            remaining = []
+            culprit_found = False
+            for item, future in futures:
+                try:
+                    outputs.append(future.result())
+                except BrokenProcessPool:
+                    if not culprit_found:
+                        culprit_found = True
+                        outputs.append(_crashed(item[0]))
+                    else:
+                        remaining.append(item)
+    return outputs
+
+
+def _crashed(path: str) -> Output:
     result = LintResult()
     result.diagnostics.append(Diagnostic(
         code=INTERNAL_ERROR,
-        message="the worker process linting this file died (a rule crashed the interpreter)",
+        message="the worker process linting this file died (a rule crashed the interpreter); "
+                "run with --jobs 1 -v to investigate",
         filename=path, location=Location(1, 1), end_location=Location(1, 1), noqa_row=1,
         statement_rows=(1,),
     ))
-    return path, result, None
+    return path, result
 
 
 class _PerFileIgnores:
