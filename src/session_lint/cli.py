@@ -92,6 +92,8 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
         _write(format_diagnostics(diagnostics, output_format, _line_reader()))
     for warning in report.warnings:
         click.echo(f"session-lint: warning: {warning}", err=True)
+    for path, note in discovery.warnings:
+        click.echo(f"session-lint: warning: {path}: {note}", err=True)
     for path, problem in discovery.problems + report.errors:
         click.echo(f"session-lint: error: {path}: {problem}", err=True)
     if verbose:

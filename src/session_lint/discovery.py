@@ -1,6 +1,7 @@
 """Which files to lint: recurse into directories, honour excludes and .gitignore."""
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,10 @@ from .settings import Settings
 @dataclass
 class Discovery:
     files: List[Path] = field(default_factory=list)
-    # (path, problem) for arguments that cannot be linted: missing paths, loops.
+    # (path, problem) for arguments that cannot be linted: missing paths, loops. Exit code 2.
     problems: List[Tuple[str, str]] = field(default_factory=list)
+    # (path, note) met while walking a directory: broken links, link loops. Reported only.
+    warnings: List[Tuple[str, str]] = field(default_factory=list)
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
@@ -85,8 +88,9 @@ def collect_files(arguments: Sequence[str], settings: Settings) -> Discovery:
         if not os.path.lexists(path):
             discovery.problems.append((argument, "no such file or directory"))
             continue
-        if path.is_symlink() and not path.exists():
-            discovery.problems.append((argument, "broken symbolic link"))
+        link_problem = _link_problem(path)
+        if link_problem is not None:
+            discovery.problems.append((argument, link_problem))
             continue
         if path.is_dir():
             anchors = _git_anchors(path.resolve()) if settings.respect_gitignore else []
@@ -95,6 +99,18 @@ def collect_files(arguments: Sequence[str], settings: Settings) -> Discovery:
             # A file named on the command line is always linted, whatever its name or excludes.
             _add(path, discovery, seen)
     return discovery
+
+
+def _link_problem(path: Path) -> Optional[str]:
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return "broken symbolic link (its target does not exist)"
+    return None
 
 
 def _add(path: Path, discovery: Discovery, seen: set) -> None:
@@ -116,7 +132,9 @@ def _walk(root: Path, discovery: Discovery, excluded, gitignores: _GitIgnores, a
             discovery.problems.append((str(directory), "symbolic link loop"))
             continue
         if real in visited_dirs:
-            continue  # a symlink back into the tree: each real directory is walked once
+            # A link back into the tree: each real directory is walked once.
+            discovery.warnings.append((str(directory), "symbolic link loop: already searched, not followed again"))
+            continue
         visited_dirs.add(real)
         if respect_gitignore and dir_anchors and dir_anchors[-1] != real:
             dir_anchors = dir_anchors + [real]
@@ -134,8 +152,9 @@ def _walk(root: Path, discovery: Discovery, excluded, gitignores: _GitIgnores, a
             except OSError:
                 continue
             if not is_dir and not is_file:
-                if entry.is_symlink():
-                    discovery.problems.append((str(path), "broken symbolic link"))
+                if entry.is_symlink() and entry.name.endswith(".py"):
+                    problem = _link_problem(path) or "not a regular file"
+                    discovery.warnings.append((str(path), f"{problem}; skipped"))
                 continue
             if excluded(path, is_dir):
                 continue

@@ -1,8 +1,11 @@
 """Lint one module's source text: the single function behind the CLI and the flake8 plugin."""
 from __future__ import annotations
 
+import re
+import threading
 import traceback
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
@@ -13,6 +16,17 @@ from .project_index import EMPTY_INDEX, ProjectIndex
 from .rule import Finding, Rule, RuleContext
 from .semantic import SemanticModel
 from .settings import Settings
+
+
+# Generated files this large are not hand-written code; parsing one takes minutes and GBs.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+# Bracket nesting beyond this is checked with CPython's parser before libcst sees it:
+# CPython refuses more than 200 levels, and libcst's native parser can overflow its stack.
+_SUSPICIOUS_DEPTH = 100
+# libcst's parser recurses natively; a large thread stack turns a crash into a slow parse.
+_PARSER_STACK_BYTES = 512 * 1024 * 1024
+_BRACKET_DELTA = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
 
 
 @dataclass
@@ -52,7 +66,44 @@ def lint_source(
     index: ProjectIndex = EMPTY_INDEX,
     instances: Optional[Sequence[Rule]] = None,
 ) -> LintResult:
-    """Every finding of `rules` in one module, with `# noqa` applied."""
+    """Every finding of `rules` in one module, with `# noqa` applied. Never raises."""
+    outcome: List[LintResult] = []
+    failure: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_lint_source(source, filename, rules, settings, index, instances))
+        except BaseException as error:  # reported below, in the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="session-lint-parse", daemon=True)
+    # The stack size is read when the thread starts.
+    previous = threading.stack_size(_PARSER_STACK_BYTES)
+    try:
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if outcome:
+        return outcome[0]
+    error = failure[0] if failure else RuntimeError("the lint thread ended without a result")
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    result = LintResult()
+    result.diagnostics.append(_file_diagnostic(
+        INTERNAL_ERROR, f"session-lint failed on this file: {type(error).__name__}: {error}", filename))
+    result.tracebacks.append("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return result
+
+
+def _lint_source(
+    source: Union[bytes, str],
+    filename: str,
+    rules: Sequence[Type[Rule]],
+    settings: Settings,
+    index: ProjectIndex,
+    instances: Optional[Sequence[Rule]],
+) -> LintResult:
     result = LintResult()
     text, problem = decode_source(source)
     if text is None:
@@ -61,6 +112,16 @@ def lint_source(
     if file_is_exempt(text):
         return result
     if not _may_match(text, rules):
+        return result
+    size = len(source)
+    if size > MAX_FILE_BYTES:
+        result.diagnostics.append(_file_diagnostic(
+            PARSE_ERROR, f"not checked: the file is {size / 1024 / 1024:.1f} MB, larger than the "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB limit for source files", filename))
+        return result
+    too_deep = _nesting_problem(text, filename)
+    if too_deep is not None:
+        result.diagnostics.append(too_deep)
         return result
     try:
         module = cst.parse_module(text)
@@ -90,9 +151,10 @@ def lint_source(
             findings = list(rule.check(context))
             diagnostics = [_to_diagnostic(rule, finding, model, filename) for finding in findings]
         except RecursionError:
+            # The input's fault, not the rule's: say so as a file-level problem.
             result.diagnostics.append(_file_diagnostic(
-                INTERNAL_ERROR, f"rule {rule.code} ({rule.name}) gave up: the code is nested too deeply", filename))
-            result.tracebacks.append(traceback.format_exc())
+                PARSE_ERROR, f"not fully checked: the code is nested too deeply for rule {rule.code} "
+                f"({rule.name}) to analyse", filename))
             continue
         except Exception as error:
             result.diagnostics.append(_file_diagnostic(
@@ -107,6 +169,26 @@ def lint_source(
                 result.diagnostics.append(diagnostic)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def _nesting_problem(text: str, filename: str) -> Optional[Diagnostic]:
+    """Deeply nested brackets: let CPython's parser judge before libcst's can crash on them."""
+    brackets = _NOT_BRACKETS.sub("", text)
+    if len(brackets) <= _SUSPICIOUS_DEPTH or max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets))) <= _SUSPICIOUS_DEPTH:
+        return None
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, filename=filename)
+    except SyntaxError as error:
+        return _file_diagnostic(PARSE_ERROR, f"syntax error: {error.msg}", filename,
+                                error.lineno or 1, max(error.offset or 1, 1))
+    except (RecursionError, MemoryError, ValueError):
+        return _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply", filename)
+    return None  # brackets inside strings or comments: a normal file
 
 
 def _syntax_error(text: str, filename: str, error: cst.ParserSyntaxError) -> Diagnostic:
