@@ -70,3 +70,19 @@ def test_every_rule_has_a_page_and_fixtures() -> None:
                   or "silent" in p.name]
         assert flagged, f"{code} has no fixture with an `# expect:` marker"
         assert silent, f"{code} has no fixture of look-alikes it must stay silent on"
+
+
+def test_docs_rules_index_is_up_to_date() -> None:
+    from session_lint.catalogue import render_index
+
+    index = CATALOGUE.parent / "docs" / "rules.md"
+    assert index.read_text(encoding="utf-8") == render_index(BUILTIN_RULES), (
+        "docs/rules.md is stale: run `python -m session_lint.catalogue > docs/rules.md`"
+    )
+
+
+def test_explain_reads_every_page() -> None:
+    from session_lint.catalogue import explain
+
+    for code, rule in RULES.items():
+        assert explain(rule) == (CATALOGUE / code / "README.md").read_text(encoding="utf-8")

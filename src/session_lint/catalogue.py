@@ -31,3 +31,34 @@ def explain(rule: Type[Rule]) -> str:
     # Plugin rules without a page: their docstring is their documentation.
     doc = inspect.getdoc(rule) or rule.summary
     return f"# {rule.code} {rule.name}\n\n{doc}\n"
+
+
+def render_index(rules: List[Type[Rule]]) -> str:
+    """docs/rules.md: one row per rule, linking its catalogue page."""
+    lines = [
+        "# Rules",
+        "",
+        "Generated from the catalogue (`rules/<CODE>/README.md`) by",
+        "`python -m session_lint.catalogue > docs/rules.md`; `session-lint --explain CODE`",
+        "prints the same pages. Codes are stable: a rule never changes its code or meaning.",
+        "",
+        "| code | name | summary |",
+        "|---|---|---|",
+    ]
+    for rule in sorted(rules, key=lambda r: r.code):
+        page = f"../rules/{rule.code}/README.md"
+        summary = rule.summary.replace("|", "\\|")
+        lines.append(f"| [{rule.code}]({page}) | {rule.name} | {summary} |")
+    lines += [
+        "",
+        "Engine codes: `ORM001` (the file could not be decoded or parsed) and `ORM002` (a rule",
+        "raised on the file; the other rules still ran).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation build
+    from .rules import BUILTIN_RULES
+
+    print(render_index(BUILTIN_RULES), end="")
