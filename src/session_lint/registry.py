@@ -57,6 +57,7 @@ def _as_rules(obj: object) -> Iterable[object]:
 def load_rules() -> RuleSet:
     ruleset = RuleSet()
     found = sorted(_entry_points(), key=lambda ep: (ep.name != "builtin", ep.name))
+    builtin_registered = any(ep.name == "builtin" and ep.value == "session_lint.rules:BUILTIN_RULES" for ep in found)
     for entry_point in found:
         distribution = getattr(entry_point, "dist", None)
         origin = (
@@ -74,7 +75,7 @@ def load_rules() -> RuleSet:
             continue
         for rule in _as_rules(loaded):
             ruleset.add(rule, origin)  # type: ignore[arg-type]
-    if not any(code.startswith("ORM1") for code in ruleset.rules):
+    if not builtin_registered:
         # Running from a source tree without installed metadata: still offer the built-ins.
         from .rules import BUILTIN_RULES
 
