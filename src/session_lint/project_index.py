@@ -3,7 +3,9 @@
 `from app.db import SessionLocal` in one module is only useful if we know, from another
 module, that `SessionLocal = sessionmaker(engine)`. Parsing every file twice would double
 the cost of a run, so this index reads the text with a regular expression: it only has to
-recognise `NAME = [dotted.]callee(...)` at column 0 for a handful of callees.
+recognise `NAME = [dotted.]callee(...)` at column 0 for a handful of callees, the keywords of
+a later `NAME.configure(...)`, and module-level session-scope context managers
+(`@contextmanager def session_scope(): ... yield session; session.commit()`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,19 @@ _ASSIGNMENT = re.compile(
     re.MULTILINE,
 )
 _KEYWORD = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([^,()\s][^,()]*)")
+_CONTEXT_MANAGER = re.compile(
+    r"^@(?:contextlib\.)?(?:async)?contextmanager[ \t]*(?:#[^\n]*)?\n(?:@[^\n]*\n)*"
+    r"(async[ \t]+)?def[ \t]+([A-Za-z_]\w*)",
+    re.MULTILINE,
+)
+# A function body ends at the next line that starts in column 0 (closing brackets of a
+# multi-line signature and comments aside).
+_TOP_LEVEL_LINE = re.compile(r"^(?=[^\s#)\]}])", re.MULTILINE)
+_YIELD_NAME = re.compile(r"\byield[ \t]+([A-Za-z_]\w*)[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_SESSION_CLASSES = {"Session": False, "AsyncSession": True}
+_SPREAD = re.compile(r"\*\*[ \t]*([A-Za-z_][\w.]*)")
+# Keyword arguments as (name, source text) pairs, in the order they were written.
+Options = Tuple[Tuple[str, str], ...]
 
 # callee's last name -> factory kind
 FACTORY_KINDS: Dict[str, str] = {
@@ -43,10 +58,20 @@ class FactoryInfo:
     line: int
 
     def option(self, key: str) -> Optional[str]:
-        for name, value in self.options:
+        for name, value in reversed(self.options):  # a later `configure()` wins
             if name == key:
                 return value
         return None
+
+    def setting(self, key: str) -> Optional[str]:
+        """Like `option`, but "?" when a `**options` spread could have set it."""
+        value = self.option(key)
+        return "?" if value is None and self.option("**") is not None else value
+
+    @property
+    def makes_async_sessions(self) -> bool:
+        """`sessionmaker(engine, class_=AsyncSession)`."""
+        return (self.option("class_") or "").rpartition(".")[2] == "AsyncSession"
 
 
 def scan_text(text: str, path: str) -> Dict[str, FactoryInfo]:
@@ -57,11 +82,82 @@ def scan_text(text: str, path: str) -> Dict[str, FactoryInfo]:
         kind = FACTORY_KINDS.get(match.group(3))
         if kind is None:
             continue
-        arguments = _call_arguments(text, match.end())
-        options = tuple((k, v.strip()) for k, v in _KEYWORD.findall(arguments))
+        options = _keywords(_call_arguments(text, match.end()))
         line = text.count("\n", 0, match.start()) + 1
         found[match.group(1)] = FactoryInfo(kind, match.group(1), options, path, line)
+    for name, info in list(found.items()):
+        configured = _configure_options(text, name)
+        if configured:
+            found[name] = FactoryInfo(info.kind, name, info.options + configured, path, info.line)
+    for match in _CONTEXT_MANAGER.finditer(text):
+        scope = _session_scope(text, match, found)
+        if scope is not None:
+            line = text.count("\n", 0, match.start()) + 1
+            found[match.group(2)] = FactoryInfo("session_scope", match.group(2), scope, path, line)
     return found
+
+
+def _keywords(arguments: str) -> Options:
+    """`key=value` pairs, and `("**", name)` for `**name`, which may set any option."""
+    keywords = tuple((k, v.strip()) for k, v in _KEYWORD.findall(arguments))
+    return keywords + tuple(("**", name) for name in _SPREAD.findall(arguments))
+
+
+def _imports_from_sqlalchemy(text: str, name: str) -> bool:
+    """`from sqlalchemy.orm import Session` (or SQLModel's), not some other `Session`."""
+    for match in re.finditer(r"^from[ \t]+(?:sqlalchemy|sqlmodel)[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)",
+                             text, re.MULTILINE):
+        if re.search(rf"(?<![\w.]){re.escape(name)}\b(?![ \t]+as\b)", match.group(1)):
+            return True
+    return False
+
+
+def _configure_options(text: str, name: str) -> Options:
+    """Keywords of `NAME.configure(...)` calls (`SessionLocal.configure(bind=engine)` in an init function)."""
+    options: Options = ()
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\.configure\(", text):
+        options += _keywords(_call_arguments(text, match.end()))
+    return options
+
+
+def _session_scope(text: str, match: "re.Match[str]", found: Dict[str, FactoryInfo]) -> Optional[Options]:
+    """The options of a context manager that yields a session, commits it after the yield
+    and ends it (a `with` around the yield, or `close()`), when its session's factory is
+    known here; None otherwise."""
+    end = _TOP_LEVEL_LINE.search(text, match.end())
+    body = text[match.end(): end.start() if end else len(text)]
+    yielded = _YIELD_NAME.search(body)
+    if yielded is None:
+        return None
+    var = re.escape(yielded.group(1))
+    before, after = body[: yielded.start()], body[yielded.end():]
+    made = (re.search(rf"\bwith[ \t]+(?:[^\n]*,[ \t]*)?([\w.]+)\((?=[^\n]*\)[ \t]+as[ \t]+{var}\b)", before)
+            or re.search(rf"^[ \t]*{var}[ \t]*(?::[^=\n]*)?=[ \t]*([\w.]+)\(", before, re.MULTILINE))
+    if made is None:
+        return None
+    callee = made.group(1)
+    own = dict(_keywords(_call_arguments(before, made.end())))
+    head, _, last = callee.rpartition(".")
+    if last == "begin" and head in found:
+        maker, commits = found[head], True
+    else:
+        maker, commits = found.get(callee), bool(re.search(rf"\b{var}\.commit\(", after))
+    if maker is not None and maker.kind in ("sessionmaker", "async_sessionmaker"):
+        is_async = maker.kind == "async_sessionmaker" or maker.makes_async_sessions
+        expire = own.get("expire_on_commit", maker.setting("expire_on_commit"))
+    elif last in _SESSION_CLASSES and _imports_from_sqlalchemy(text, last) and not re.search(
+            rf"^[ \t]*{re.escape(last)}[ \t]*(?::[^=\n]*)?=[^=]", body, re.MULTILINE):
+        is_async = _SESSION_CLASSES[last]
+        expire = own.get("expire_on_commit")
+    else:
+        return None  # a factory this file does not define: its options are unknown
+    ends = made.group(0).lstrip().startswith("with") or re.search(rf"\b{var}\.close\(", body) is not None
+    if not (commits and ends):
+        return None
+    if "**" in own and "expire_on_commit" not in own:
+        expire = "?"
+    options: Options = (("async", str(is_async)),)
+    return options + ((("expire_on_commit", expire),) if expire is not None else ())
 
 
 def _call_arguments(text: str, start: int) -> str:
@@ -131,6 +227,10 @@ class ProjectIndex:
     def has_kind(self, kind: str) -> bool:
         return any(info.kind == kind for found in self._entries.values() for info in found.values())
 
+    def factories(self) -> List[FactoryInfo]:
+        """Every module-level factory of the project, in a stable order."""
+        return [self._entries[path][name] for path in sorted(self._entries) for name in sorted(self._entries[path])]
+
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for path in sorted(self._entries):
@@ -160,6 +260,10 @@ class LazyProjectIndex(ProjectIndex):
     def has_kind(self, kind: str) -> bool:
         self._ensure()
         return super().has_kind(kind)
+
+    def factories(self) -> List[FactoryInfo]:
+        self._ensure()
+        return super().factories()
 
     def fingerprint(self) -> str:
         self._ensure()

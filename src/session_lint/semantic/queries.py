@@ -46,6 +46,19 @@ RESULT_PASSTHROUGH = frozenset({"unique", "mappings", "columns", "tuples", "yiel
 LOADING = frozenset({"all", "fetchall", "fetchmany"})
 MAYBE_NONE = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar", "fetchone"})
 ONE_OR_RAISE = frozenset({"one", "scalar_one", "first_or_404", "one_or_404", "get_or_404"})
+AGGREGATE_FUNCTIONS = frozenset("""count sum max min avg array_agg string_agg group_concat
+    json_agg jsonb_agg json_object_agg jsonb_object_agg bool_and bool_or every stddev
+    stddev_pop stddev_samp variance var_pop var_samp mode percentile_cont percentile_disc""".split())
+# Aggregates whose value is never NULL, even over no rows: `count()` is 0, `exists()` false.
+NON_NULL_AGGREGATES = frozenset({"count", "exists"})
+# Methods that pick the first selected column of each row.
+_SCALAR_METHODS = frozenset({"scalar", "scalar_one_or_none", "scalars"})
+# Methods whose first argument is the statement they run.
+_RUNS_ITS_ARGUMENT = frozenset({"execute", "scalars", "scalar"})
+_REPLACE_COLUMNS = frozenset({"with_entities", "with_only_columns"})
+# `func.count(...).label("n")`, `exists().where(...)`; not `.over()`, a window keeps every row.
+_KEEPS_AGGREGATE = frozenset({"label", "cast", "where", "filter", "correlate", "correlate_except"})
+_MAX_CHAIN = 50
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,104 @@ class QueryValues:
     def optional_calls(self) -> List[cst.Call]:
         """Every call in the module that returns a database row or None."""
         return [call for call in self.model.tree.of_type(cst.Call) if self.may_be_none(call)]
+
+    def is_never_none(self, call: cst.Call) -> bool:
+        """An optional call that returns a value whatever the data: a statement without
+        GROUP BY that selects only aggregates always yields exactly one row, so `.first()`
+        is a row; `.scalar()` of `count()` or `exists()` is a number or a bool.
+        (`.scalar()` of `max()`/`sum()` over no rows is None, and stays optional.)"""
+        value = self.value_of(call)
+        if value is None or value.kind != OPTIONAL or value.methods[-1:] == ("get",):
+            return False
+        selected = self.selected_columns(call)
+        if selected is None:
+            return False
+        columns, grouped = selected
+        if grouped or not columns:
+            return False
+        if any(method in _SCALAR_METHODS for method in value.methods):
+            return self.aggregate_name(columns[0]) in NON_NULL_AGGREGATES
+        return all(self.aggregate_name(column) is not None for column in columns)
+
+    def selected_columns(self, node: cst.CSTNode) -> Optional[Tuple[Tuple[cst.BaseExpression, ...], bool]]:
+        """The column expressions of the statement `node` runs (or is), and whether it has
+        a GROUP BY; None when the statement cannot be found (a parameter, a helper's result)."""
+        replaced: Optional[Tuple[cst.BaseExpression, ...]] = None
+        grouped = False
+        current: Optional[cst.CSTNode] = node
+        for _ in range(_MAX_CHAIN):
+            if isinstance(current, cst.Await):
+                current = current.expression
+            if isinstance(current, cst.Name):
+                current = self._single_value(current)
+            if not isinstance(current, cst.Call):
+                return None
+            func = current.func
+            arguments = tuple(arg.value for arg in current.args if not arg.keyword and not arg.star)
+            if self.model.scopes.qualified_name(func) in SELECT_FUNCTIONS or self._is_flask_select(func):
+                return (replaced if replaced is not None else arguments), grouped
+            if not isinstance(func, cst.Attribute):
+                return None
+            method = func.attr.value
+            if method == "query" and self.value_of(current) is not None:
+                return (replaced if replaced is not None else arguments), grouped
+            if method in _REPLACE_COLUMNS and replaced is None:
+                replaced = arguments
+            grouped = grouped or method == "group_by"
+            if method in _RUNS_ITS_ARGUMENT and arguments:
+                current = arguments[0]
+            else:
+                current = func.value
+        return None
+
+    def aggregate_name(self, column: cst.BaseExpression) -> Optional[str]:
+        """`count` for `func.count(User.id).label("n")`, `exists` for `exists()` / `q.exists()`."""
+        while isinstance(column, cst.Call) and isinstance(column.func, cst.Attribute) \
+                and column.func.attr.value in _KEEPS_AGGREGATE:
+            column = column.func.value
+        if not isinstance(column, cst.Call):
+            return None
+        func = column.func
+        if isinstance(func, cst.Name):
+            # `from sqlalchemy import exists`, `from sqlalchemy.sql.functions import count`
+            qualified = self.model.scopes.qualified_name(func) or ""
+            name = qualified.rsplit(".", 1)[-1]
+            known = name in AGGREGATE_FUNCTIONS or name == "exists"
+            return name if known and qualified.startswith("sqlalchemy.") else None
+        if not isinstance(func, cst.Attribute):
+            return None
+        name = func.attr.value
+        if name == "exists":
+            return name
+        owner = func.value
+        # `func.count`, `sa.func.count`, Flask-SQLAlchemy's `db.func.count`
+        owner_name = owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", None)
+        return name if owner_name == "func" and name in AGGREGATE_FUNCTIONS else None
+
+    def entity_of(self, node: cst.CSTNode) -> Optional[str]:
+        """The model a query reads, as written: `User` for `session.query(User.name)...`,
+        `select(User)...`, `User.query...` and `session.get(User, 1)`; None when unknown."""
+        value = self.value_of(node)
+        if value is None:
+            return None
+        root = value.root
+        if isinstance(root, cst.Attribute):
+            return self.model.source_of(root.value)  # `User.query`
+        selected = self.selected_columns(node)
+        first: Optional[cst.BaseExpression] = None
+        if selected is not None and selected[0]:
+            first = selected[0][0]
+        elif isinstance(root, cst.Call) and root.args:
+            first = root.args[0].value  # `session.get(User, id)`
+        while isinstance(first, cst.Attribute):
+            first = first.value
+        return first.value if isinstance(first, cst.Name) else None
+
+    def _single_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
+        _, bindings = self.model.scopes.bindings_of(name)
+        if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
+            return bindings[0].value
+        return None
 
     # -- classification -------------------------------------------------------------------------
     def _classify(self, node: cst.CSTNode) -> Optional[QueryValue]:

@@ -6,13 +6,14 @@ on a name that is not provably a session is not a session operation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, FrozenSet, Optional, Sequence
 
 import libcst as cst
 
 from ..project_index import FactoryInfo, ProjectIndex
 from . import names
 from .scopes import Binding, Scope, ScopeAnalysis
+from .tree import TreeIndex, iter_children
 
 # How a session came to be, which decides who ends its life:
 #   with     - target of `with <new session> as s`: the block ends it
@@ -22,15 +23,27 @@ from .scopes import Binding, Scope, ScopeAnalysis
 #   global   - a module-level session object: nobody in particular
 WITH, LOCAL, PARAM, FRAMEWORK, GLOBAL = "with", "local", "param", "framework", "global"
 
+_ASYNC_SESSION_ANNOTATIONS = names.ASYNC_SESSION_CLASSES | frozenset({
+    "sqlalchemy.ext.asyncio.async_scoped_session",
+    "sqlalchemy.ext.asyncio.scoping.async_scoped_session",
+})
+# Session-scope helpers are generator-based context managers.
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
 
 @dataclass(frozen=True)
 class Factory:
     """Something that makes sessions, or a session class itself."""
 
-    kind: str  # session-class | sessionmaker | scoped_session | flask_sqlalchemy
+    # session-class | sessionmaker | scoped_session | flask_sqlalchemy | session-scope
+    kind: str
     is_async: bool
     label: str
     info: Optional[FactoryInfo] = None  # when it came from another module
+    # The `sessionmaker(...)` call when this module shows it: its keywords configure sessions.
+    call: Optional[cst.Call] = field(default=None, repr=False, compare=False)
+    # A session-scope context manager of this module: how it makes the session it yields.
+    inner: Optional["Creation"] = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class SessionAnalysis:
         self.index = index
         self.filename = filename
         self._factory_cache: Dict[cst.CSTNode, Optional[Factory]] = {}
+        self._scope_cache: Dict[cst.CSTNode, Optional[Creation]] = {}
 
     # -- factories --------------------------------------------------------------------------
     def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
@@ -95,9 +109,10 @@ class SessionAnalysis:
     def _factory_from_call(self, call: cst.Call, label: str) -> Optional[Factory]:
         qualified = self.scopes.qualified_name(call.func)
         if qualified in names.SESSIONMAKERS:
-            return Factory("sessionmaker", False, label)
+            # `sessionmaker(engine, class_=AsyncSession)` makes async sessions.
+            return Factory("sessionmaker", self._makes_async_sessions(call), label, call=call)
         if qualified in names.ASYNC_SESSIONMAKERS:
-            return Factory("sessionmaker", True, label)
+            return Factory("sessionmaker", True, label, call=call)
         if qualified in names.SCOPED_SESSIONS:
             return Factory("scoped_session", "async" in (qualified or ""), label)
         if qualified in names.FLASK_SQLALCHEMY:
@@ -121,8 +136,15 @@ class SessionAnalysis:
                     "flask_sqlalchemy": ("flask_sqlalchemy", False),
                 }.get(info.kind)
                 if kind is not None:
-                    return Factory(kind[0], kind[1], label, info)
+                    is_async = kind[1] or (info.kind == "sessionmaker" and info.makes_async_sessions)
+                    return Factory(kind[0], is_async, label, info)
         return None
+
+    def _makes_async_sessions(self, call: cst.Call) -> bool:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "class_":
+                return self.scopes.qualified_name(arg.value) in names.ASYNC_SESSION_CLASSES
+        return False
 
     # -- creations --------------------------------------------------------------------------
     def creation(self, node: Optional[cst.BaseExpression]) -> Optional[Creation]:
@@ -146,6 +168,80 @@ class SessionAnalysis:
             if maker is not None and maker.kind == "sessionmaker":
                 return Creation(node, maker, autocommit=True, scoped=False)
         return None
+
+    # -- session-scope context managers ---------------------------------------------------
+    def session_scope(self, node: Optional[cst.BaseExpression]) -> Optional[Creation]:
+        """`session_scope()` in `with session_scope() as s:`: a context manager that yields a
+        session and, once the block is done, commits and ends it.
+
+        Only as a `with` item: calling it returns a context manager, not a session. Seen in
+        this module, or in another one through the project index.
+        """
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+            return None
+        _, bindings = self.scopes.bindings_of(node.func)
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        label = self.source_of(node.func)
+        factory: Optional[Factory] = None
+        if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+            inner = self._scope_yields(binding.node)
+            if inner is not None:
+                factory = Factory("session-scope", inner.factory.is_async, label, inner=inner)
+        elif binding.kind == "import" and binding.imported:
+            info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
+            if info is not None and info.kind == "session_scope":
+                factory = Factory("session-scope", info.option("async") == "True", label, info)
+        if factory is None:
+            return None
+        return Creation(node, factory, autocommit=True, scoped=False)
+
+    def _scope_yields(self, function: cst.FunctionDef) -> Optional[Creation]:
+        """How a committing session-scope context manager makes its session, or None when
+        `function` is not one (not a context manager, no single session yielded, no commit
+        after the yield on the normal path, or the session outlives the block)."""
+        if function in self._scope_cache:
+            return self._scope_cache[function]
+        self._scope_cache[function] = None
+        found = self._find_scope_yields(function)
+        self._scope_cache[function] = found
+        return found
+
+    def _find_scope_yields(self, function: cst.FunctionDef) -> Optional[Creation]:
+        if not any(self.scopes.qualified_name(_decorator_callee(d.decorator)) in _CONTEXT_MANAGER_DECORATORS
+                   for d in function.decorators):
+            return None
+        tree = self.scopes.tree
+        yields = [node for node in tree.of_type(cst.Yield) if self._owned_by(node, function)]
+        if len(yields) != 1 or not isinstance(yields[0].value, cst.BaseExpression):
+            return None
+        the_yield = yields[0]
+        ref = self.session_of(the_yield.value)
+        if ref is None or ref.creation is None or ref.origin not in (WITH, LOCAL):
+            return None
+        calls = [call for call in tree.of_type(cst.Call) if self._owned_by(call, function)
+                 and isinstance(call.func, cst.Attribute) and self._same_session(call.func.value, ref)]
+        commits = ref.creation.autocommit or any(
+            call.func.attr.value == "commit" and _comes_after(tree, call, the_yield)  # type: ignore[attr-defined]
+            and not any(isinstance(a, cst.ExceptHandler) for a in tree.ancestors(call))
+            for call in calls
+        )
+        ends = (ref.origin == WITH and ref.binding is not None and ref.binding.statement is not None
+                and self._encloses(ref.binding.statement, the_yield)) or any(
+            call.func.attr.value == "close" for call in calls)  # type: ignore[attr-defined]
+        return ref.creation if commits and ends else None
+
+    def _owned_by(self, node: cst.CSTNode, function: cst.FunctionDef) -> bool:
+        """`node` runs as part of `function` itself, not of a function nested in it."""
+        for ancestor in self.scopes.tree.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return ancestor is function
+        return False
+
+    def _same_session(self, node: cst.BaseExpression, ref: SessionRef) -> bool:
+        other = self.session_of(node)
+        return other is not None and other.key == ref.key
 
     # -- sessions at use sites --------------------------------------------------------------
     def session_of(self, node: cst.BaseExpression) -> Optional[SessionRef]:
@@ -200,7 +296,7 @@ class SessionAnalysis:
         name = binding.name
         key = f"{name}@{id(scope.node)}"
         if binding.kind == "with":
-            made = self.creation(binding.value)
+            made = self.creation(binding.value) or self.session_scope(binding.value)
             if made is None:
                 return None
             return SessionRef(f"{key}@{id(binding.statement)}", name,
@@ -230,8 +326,13 @@ class SessionAnalysis:
     def is_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
         return self._annotation_is_session(annotation, self.scopes.qualified_name)
 
+    def is_async_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
+        """`AsyncSession`, `Optional[AsyncSession]`, `Annotated[AsyncSession, Depends()]`..."""
+        return self._annotation_is_session(annotation, self.scopes.qualified_name, _ASYNC_SESSION_ANNOTATIONS)
+
     def _annotation_is_session(self, annotation: Optional[cst.BaseExpression],
-                               resolve: Callable[[cst.BaseExpression], Optional[str]]) -> bool:
+                               resolve: Callable[[cst.BaseExpression], Optional[str]],
+                               accepted: FrozenSet[str] = names.SESSION_ANNOTATIONS) -> bool:
         if annotation is None:
             return False
         if isinstance(annotation, cst.SimpleString):
@@ -243,19 +344,19 @@ class SessionAnalysis:
             except Exception:
                 return False
             # A string annotation is resolved later, in the module's namespace.
-            return self._annotation_is_session(parsed, self._module_qualified_name)
+            return self._annotation_is_session(parsed, self._module_qualified_name, accepted)
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-            return (self._annotation_is_session(annotation.left, resolve)
-                    or self._annotation_is_session(annotation.right, resolve))
+            return (self._annotation_is_session(annotation.left, resolve, accepted)
+                    or self._annotation_is_session(annotation.right, resolve, accepted))
         if isinstance(annotation, cst.Subscript):
             if resolve(annotation.value) in names.TRANSPARENT_ANNOTATIONS:
                 return any(
                     isinstance(element.slice, cst.Index)
-                    and self._annotation_is_session(element.slice.value, resolve)
+                    and self._annotation_is_session(element.slice.value, resolve, accepted)
                     for element in annotation.slice
                 )
             return False
-        return resolve(annotation) in names.SESSION_ANNOTATIONS
+        return resolve(annotation) in accepted
 
     def _module_qualified_name(self, expression: cst.BaseExpression) -> Optional[str]:
         from .scopes import dotted_name
@@ -268,6 +369,31 @@ class SessionAnalysis:
         if len(bindings) != 1 or bindings[0].kind != "import" or bindings[0].qualified is None:
             return None
         return bindings[0].qualified + ("." + rest if rest else "")
+
+
+def _decorator_callee(decorator: cst.BaseExpression) -> cst.BaseExpression:
+    return decorator.func if isinstance(decorator, cst.Call) else decorator
+
+
+def _comes_after(tree: TreeIndex, later: cst.CSTNode, earlier: cst.CSTNode) -> bool:
+    """`later` starts after `earlier` ends, in source order."""
+    later_path = [later, *tree.ancestors(later)]
+    earlier_path = [earlier, *tree.ancestors(earlier)]
+    earlier_ids = {id(node): index for index, node in enumerate(earlier_path)}
+    for index, node in enumerate(later_path):
+        if id(node) in earlier_ids:
+            earlier_position = earlier_ids[id(node)]
+            if index == 0 or earlier_position == 0:
+                return False  # one holds the other
+            later_child = later_path[index - 1]
+            earlier_child = earlier_path[earlier_position - 1]
+            for child in iter_children(node):
+                if child is earlier_child:
+                    return True
+                if child is later_child:
+                    return False
+            return False
+    return False
 
 
 def _assigns_none(binding: Binding) -> bool:

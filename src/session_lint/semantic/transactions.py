@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 WORK_METHODS = frozenset({"add", "add_all", "delete", "merge"})
 # After these the pending work is either saved or deliberately thrown away.
 SETTLE_METHODS = frozenset({"commit", "rollback"})
+# After these the session holds no transaction and no connection until it is used again.
+CLOSE_METHODS = frozenset({"close", "invalidate", "reset"})
 VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
 VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
@@ -61,25 +63,31 @@ class TransactionAnalysis:
         self._unsaved: Optional[List[UnsavedWork]] = None
 
     # -- events -----------------------------------------------------------------------------
-    def events_in(self, node: Optional[cst.CSTNode]) -> Iterator[SessionEvent]:
-        """Session events in `node`, in source order, not entering nested functions or lambdas."""
+    def events_in(self, node: Optional[cst.CSTNode],
+                  resolve: Optional[Callable[[cst.BaseExpression], Optional[SessionRef]]] = None,
+                  ) -> Iterator[SessionEvent]:
+        """Session events in `node`, in source order, not entering nested functions or lambdas.
+
+        `resolve` replaces `SessionAnalysis.session_of` for rules that follow more sessions
+        (`MemberSessions.session_of` also follows `self.session`).
+        """
         if node is None:
             return
-        sessions = self.model.sessions
+        session_of = resolve if resolve is not None else self.model.sessions.session_of
         stack: List[cst.CSTNode] = [node]
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Call):
                 func = current.func
                 if isinstance(func, cst.Attribute):
-                    ref = sessions.session_of(func.value)
+                    ref = session_of(func.value)
                     if ref is not None:
                         yield SessionEvent(func.attr.value, ref, current)
                         # The receiver is not a hand-off; its arguments may be.
                         stack.extend(reversed([arg.value for arg in current.args]))
                         continue
             elif isinstance(current, (cst.Name, cst.Attribute)) and not self._is_receiver(current):
-                ref = sessions.session_of(current)
+                ref = session_of(current)
                 if ref is not None and not self._is_harmless_use(current):
                     yield SessionEvent("handoff", ref, current)
                     continue

@@ -1,0 +1,78 @@
+"""Flask-SQLAlchemy: `Model.query`, `db.session.get()`, and `abort()` as the check."""
+from flask import Flask, abort, jsonify, redirect, request
+from flask.views import MethodView
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+db = SQLAlchemy(app)
+
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String)
+
+
+@app.route("/users/<name>")
+def show_user(name):
+    user = User.query.filter_by(name=name).first()  # expect: ORM201
+    return jsonify(name=user.name)
+
+
+@app.route("/users/<int:user_id>")
+def show_by_id(user_id):
+    user = db.session.get(User, user_id)  # expect: ORM201
+    return jsonify(name=user.name)
+
+
+@app.route("/legacy/<int:user_id>")
+def legacy_get(user_id):
+    return jsonify(name=User.query.get(user_id).name)  # expect: ORM201
+
+
+@app.route("/users/<int:user_id>/rename", methods=["POST"])
+def rename(user_id):
+    user = db.session.execute(db.select(User).filter_by(id=user_id)).scalar_one_or_none()  # expect: ORM201
+    user.name = request.form["name"]
+    db.session.commit()
+    return redirect("/users")
+
+
+class UserAPI(MethodView):
+    def get(self, user_id):
+        user = User.query.get(user_id)  # expect: ORM201
+        return jsonify(name=user.name)
+
+    def delete(self, user_id):
+        user = User.query.get(user_id)
+        if user is None:
+            abort(404)
+        db.session.delete(user)
+        db.session.commit()
+        return jsonify(deleted=user.id)
+
+
+# -- checked, or never None -------------------------------------------------------------------------
+@app.route("/checked/<name>")
+def checked(name):
+    user = User.query.filter_by(name=name).first()
+    if not user:
+        abort(404)
+    return jsonify(name=user.name)
+
+
+@app.route("/or-404/<name>")
+def or_404(name):
+    user = User.query.filter_by(name=name).first_or_404()
+    other = db.get_or_404(User, 1)
+    third = User.query.get_or_404(2)
+    return jsonify(name=user.name, other=other.name, third=third.name)
+
+
+@app.route("/one/<name>")
+def one(name):
+    return jsonify(name=User.query.filter_by(name=name).one().name)
+
+
+@app.route("/count")
+def count():
+    return jsonify(users=db.session.scalar(db.select(db.func.count(User.id))) + 1)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..rule import Finding, Rule, RuleContext
+from ..semantic.instances import (
+    READ, RETURN, ExpiredUse, InstanceAnalysis, commits_at_block_end, how_expired_and_ended,
+)
+
+
+class DetachedInstanceAccess(Rule):
+    """An instance of a sync session is read, or returned, after a commit expired it and the
+    session ended.
+
+    `commit()` expires every instance of the session (unless the factory sets
+    `expire_on_commit=False`), so the next attribute read loads the row again; once the
+    `with` block, a session-scope context manager or `close()` has ended the session, that
+    load raises `DetachedInstanceError`. A `return` of the object hands the same failure to
+    every caller. Reads before the commit, after `refresh()`, and writes are fine; a session
+    that stays open (a parameter, Flask-SQLAlchemy's `db.session`) reloads instead.
+    """
+
+    code = "ORM104"
+    name = "detached-instance-access"
+    summary = "an instance is read or returned after `commit()` expired it and its session ended"
+    tokens = ("commit", "with")
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for use in context.model.get(InstanceAnalysis).expired_uses():
+            if use.expiry.is_async or use.ended_by is None:
+                continue  # async sessions are ORM105's; an open session reloads
+            yield Finding(node=use.node, message=self.describe(use, context), hint=self.fix(use, context))
+
+    @staticmethod
+    def describe(use: ExpiredUse, context: RuleContext) -> str:
+        model = context.model
+        why = how_expired_and_ended(use, model)
+        if use.kind == RETURN:
+            return (f"`return` hands the caller an expired, detached `{use.name}`: {why}, "
+                    "so the caller's first attribute read raises DetachedInstanceError")
+        what = f"`{context.source_of(use.node)}`"
+        verb = "reads" if use.kind == READ else "reads every attribute of"
+        return (f"{what} {verb} `{use.name}` after its session ended: {why}, "
+                "so this raises DetachedInstanceError")
+
+    @staticmethod
+    def fix(use: ExpiredUse, context: RuleContext) -> str:
+        before = ("return what the caller needs while the session is open" if use.kind == RETURN
+                  else "read what you need before the session ends")
+        refresh = ("" if commits_at_block_end(use)
+                   else f", call `{use.session.label}.refresh({use.name})` after the commit")
+        return f"{before}{refresh}, or pass `expire_on_commit=False` to {use.expiry.configured_at}"

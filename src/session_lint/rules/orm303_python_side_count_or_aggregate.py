@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from typing import Callable, Iterator, List, Optional, Tuple
+
+import libcst as cst
+
+from ..rule import Finding, Rule, RuleContext
+from ..semantic import SemanticModel
+from ..semantic.rows import RowAnalysis, RowSource
+from .orm30x_shapes import RowComprehension, first_row, quote, reportable, row_comprehension, translator
+from .orm30x_sql import sort_key
+
+HINT = "the database computes one value and sends it instead of every row"
+# builtin -> the SQL aggregate that computes the same over a column.
+_AGGREGATES = {"builtins.sum": "sum", "builtins.max": "max", "builtins.min": "min"}
+
+
+class PythonSideCountOrAggregate(Rule):
+    """Rows loaded from the database only to count them or reduce them to one value.
+
+    Flags `len(q.all())`, `len(rows)` when the list serves nothing else, `len([...])` of a
+    filtering comprehension, `sum(r.x for r in rows)`, `max(...)`/`min(...)` of columns
+    (or of the rows with `key=` a column), and `any(<condition> for r in rows)`. Elements
+    and conditions must be plain columns, arithmetic on them, or SQL-expressible tests.
+    """
+
+    code = "ORM303"
+    name = "python-side-count-or-aggregate"
+    summary = "query rows loaded in full only to count them or compute a sum, max, min or any"
+    tokens = ("query", "execute", "scalars")
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        model = context.model
+        rows = model.get(RowAnalysis)
+        yield from reportable(model, (self._call(model, rows, call) for call in model.tree.of_type(cst.Call)))
+
+    def _call(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
+        qualified = model.scopes.qualified_name(call.func)
+        if qualified == "builtins.len":
+            return self._len(model, rows, call)
+        if qualified in _AGGREGATES or qualified == "builtins.any":
+            return self._aggregate(model, rows, call, qualified)
+        return None
+
+    # -- counting ---------------------------------------------------------------------------------
+    def _len(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
+        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        argument = call.args[0].value
+        comprehension = _comprehension_argument(rows, argument)
+        if comprehension is not None:
+            return self._count_matching(model, rows, call, comprehension)
+        source = rows.loaded_list(argument)
+        if source is None or not _worth_reducing(source):
+            return None
+        if not rows.loaded_only_for(source, call, also_allowed=lambda read: _is_counted(rows, read)):
+            return None
+        if source.name is not None and any(
+                _is_counted(rows, read) and rows.position(read) < rows.position(source.name)
+                for read in rows.reads_of(source.name)):
+            return None  # one finding per list: the first `len()` says it
+        if rows.len_tests_emptiness(call):
+            return Finding(
+                node=call,
+                message=(f"`len()` fetches every row of {quote(model, source.node)} to learn whether there "
+                         f"is any: ask the database with {_exists(model, source)}"),
+                hint=HINT,
+            )
+        return Finding(
+            node=call,
+            message=(f"`len()` fetches every row of {quote(model, source.node)} to count them: "
+                     f"count in the database with {_count(model, source, [])}"),
+            hint=HINT,
+        )
+
+    def _count_matching(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call,
+                        found: RowComprehension) -> Optional[Finding]:
+        """`len([u for u in users if u.active == True])`."""
+        source = found.source
+        expressions = translator(model, found.row, source, found.node)
+        if not _worth_reducing(source) or not all(expressions.projection(e) for e in found.elements):
+            return None
+        parts = expressions.where(found.ifs)
+        if parts is None or not rows.loaded_only_for(source, found.node):
+            return None
+        count = _count(model, source, parts)
+        return Finding(
+            node=call,
+            message=(f"`len()` fetches every row of {quote(model, source.node)} to count the matching ones: "
+                     f"count in the database with {count}"),
+            hint=HINT,
+        )
+
+    # -- sum, max, min, any -----------------------------------------------------------------------
+    def _aggregate(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call,
+                   builtin: str) -> Optional[Finding]:
+        positional = [a for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        if len(positional) != 1 or positional[0].star:
+            return None
+        allowed = {"default", "key"} if builtin in ("builtins.max", "builtins.min") else set()
+        if set(keywords) - allowed:
+            return None  # `sum(..., start)`-like extras change the meaning
+        argument = positional[0].value
+        if "key" in keywords:
+            return self._extreme_row(model, rows, call, builtin, argument, keywords["key"])
+        found = _comprehension_argument(rows, argument)
+        if found is None or not _worth_reducing(found.source) or isinstance(found.node, cst.DictComp):
+            return None
+        expressions = translator(model, found.row, found.source, found.node)
+        where = expressions.where(found.ifs)
+        reduced = _reduced(model, found, builtin, where, expressions.condition, expressions.arithmetic)
+        if reduced is None or not rows.loaded_only_for(found.source, found.node):
+            return None
+        what, sql = reduced
+        return Finding(
+            node=call,
+            message=(f"every row of {quote(model, found.source.node)} is fetched {what}: "
+                     f"compute it in the database with {sql}"),
+            hint=HINT,
+        )
+
+    def _extreme_row(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call, builtin: str,
+                     argument: cst.BaseExpression, key: cst.BaseExpression) -> Optional[Finding]:
+        """`max(users, key=lambda u: u.created)`: the first row of an ordered query."""
+        source = rows.source(argument)
+        if source is None or not _worth_reducing(source):
+            return None
+        order = sort_key(model, key, source, descending=builtin == "builtins.max")
+        if order is None or not rows.loaded_only_for(source, call):
+            return None
+        ordered = f"`.order_by({', '.join(order)})`"
+        return Finding(
+            node=call,
+            message=(f"every row of {quote(model, source.node)} is fetched to pick the one with the "
+                     f"{_AGGREGATES[builtin]} key: ask the database with {ordered}, {first_row(source)}"),
+            hint="the database then sends one row instead of every row",
+        )
+
+
+def _reduced(model: SemanticModel, found: RowComprehension, builtin: str, where: Optional[List[str]],
+             condition: Callable[[cst.BaseExpression], Optional[List[str]]],
+             arithmetic: Callable[[cst.BaseExpression], Optional[str]]) -> Optional[Tuple[str, str]]:
+    """(what the Python code computes, the SQL that computes it) for `builtin(<generator>)`."""
+    element = found.elements[0]
+    if where is None:
+        return None
+    if builtin == "builtins.any":
+        tested = condition(element)
+        if tested is None:
+            return None
+        return "to test whether any matches", f"`select(exists().where({', '.join(tested + where)}))`"
+    column = arithmetic(element)
+    if column is None:
+        return None
+    if column == "1" and builtin == "builtins.sum":
+        return "to count the matching ones", _count(model, found.source, where)
+    function = _AGGREGATES[builtin]
+    condition_text = f".where({', '.join(where)})" if where else ""
+    sql = f"`select(func.{function}({column})){condition_text}`" + _keeping_filters(found.source)
+    return f"to compute their {function}", sql
+
+
+def _is_counted(rows: RowAnalysis, read: cst.Name) -> bool:
+    """`len(rows)`: every count of the same list is answered by one count query."""
+    return rows.is_len_of(rows.model.tree.parent_of(read))
+
+
+def _comprehension_argument(rows: RowAnalysis, argument: cst.BaseExpression) -> Optional[RowComprehension]:
+    if isinstance(argument, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        return row_comprehension(rows, argument)
+    return None
+
+
+def _worth_reducing(source: RowSource) -> bool:
+    """Many rows of known columns: not already limited, not `select(func.count())`."""
+    return not source.is_small and source.selects_rows
+
+
+def _count(model: SemanticModel, source: RowSource, where: List[str]) -> str:
+    """The counting query to write instead."""
+    if source.legacy:
+        filters = "".join(f".filter({part})" for part in where)
+        query = _query_loaded_by(source.node)
+        if query is not None:
+            return f"`{model.source_of(query)}{filters}.count()`"
+        return f"`{filters}.count()` on the query" if filters else "`.count()` on the query"
+    if source.entity is not None:
+        condition = f".where({', '.join(where)})" if where else ""
+        return f"`select(func.count()).select_from({source.entity}){condition}`" + _keeping_filters(source)
+    return "`select(func.count()).select_from(<the statement>.subquery())`"
+
+
+def _exists(model: SemanticModel, source: RowSource) -> str:
+    """The existence test to write instead: one row at most, or an EXISTS subquery."""
+    query = _query_loaded_by(source.node) if source.legacy else None
+    if query is not None:
+        return f"`{model.source_of(query)}.first() is not None`"
+    if source.legacy:
+        return "`.first() is not None` on the query"
+    return "`.limit(1)` and `.first() is not None`, or `select(exists().where(...))`"
+
+
+def _query_loaded_by(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`q` in `q.all()` or `list(q)`."""
+    if not isinstance(node, cst.Call):
+        return None
+    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "all" and not node.args:
+        return node.func.value
+    if isinstance(node.func, cst.Name) and node.func.value == "list" and len(node.args) == 1:
+        return node.args[0].value
+    return None
+
+
+def _keeping_filters(source: RowSource) -> str:
+    return " (keep the query's own `.where()`)" if source.value.is_filtered else ""

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..rule import Finding, Rule, RuleContext
+from ..semantic import sessions as origins
+from ..semantic.members import MEMBER
+from ..semantic.recovery import LIVES_ON, RETURNED, USED, UnrecoveredFailure, RecoveryAnalysis
+
+
+class MissingRollback(Rule):
+    """An `except` handler that catches a failed `commit()`/`flush()` and carries on without
+    `rollback()`, while the session is used again or outlives the function.
+
+    After a failed flush the session's transaction is inactive: every later use raises
+    `PendingRollbackError` until `rollback()`. Silent when the handler rolls back (or closes
+    the session) on every path that does not raise, re-raises, when the commit runs inside
+    `with session.begin_nested():`/`session.begin():`, and when the session is one the
+    function made itself and does not use again (its `with` block or the function's end
+    discards the failed transaction).
+    """
+
+    code = "ORM401"
+    name = "missing-rollback"
+    summary = "`except` after a failed `commit()`/`flush()` goes on without `session.rollback()`"
+    tokens = (".commit(", ".flush(")
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for missing in context.model.get(RecoveryAnalysis).unrecovered_failures():
+            label = missing.session.label
+            yield Finding(
+                node=missing.handler,
+                message=self.describe(missing, context),
+                hint=f"call `{label}.rollback()` in the handler before going on, or re-raise",
+            )
+
+    def describe(self, missing: UnrecoveredFailure, context: RuleContext) -> str:
+        label = missing.session.label
+        handler = missing.handler
+        caught = f"except {context.source_of(handler.type)}" if handler.type is not None else "except"
+        method = missing.failing_call.func.attr.value  # type: ignore[attr-defined]
+        failing = f"`{label}.{method}()` on line {context.line_of(missing.failing_call)}"
+        return (f"`{caught}:` can go on without `{label}.rollback()` after {failing} fails, "
+                f"and {_consequence(missing, context)}")
+
+
+def _consequence(missing: UnrecoveredFailure, context: RuleContext) -> str:
+    label = f"`{missing.session.label}`"
+    pending = "raises `PendingRollbackError`"
+    if missing.why == USED and missing.at is not None:
+        line = context.line_of(missing.at)
+        later = " (next iteration)" if line <= context.line_of(missing.handler) else ""
+        return f"{label} is used again on line {line}{later}, which {pending}"
+    if missing.why == RETURNED and missing.at is not None:
+        return f"{label} is returned on line {context.line_of(missing.at)} still failed"
+    assert missing.why == LIVES_ON
+    origin = missing.session.origin
+    if origin == origins.PARAM:
+        return f"{label} belongs to the caller, who gets it back failed: its next use {pending}"
+    if origin == origins.FRAMEWORK:
+        return f"{label} lives on for the rest of the request or thread: its next use {pending}"
+    if origin == MEMBER:
+        return f"{label} outlives this call: the object's next use of it {pending}"
+    return f"{label} is a module-level session: its next use anywhere {pending}"

@@ -1,0 +1,289 @@
+"""Error handlers that leave a session in a failed state (ORM401's question).
+
+When `commit()` or `flush()` raises, the session's transaction is inactive: every further
+use raises `PendingRollbackError` until `rollback()` (or `close()`) is called. A handler
+that catches the error and goes on must therefore roll back before the session is used
+again, or before a session that outlives the function is handed back.
+
+Per function, a forward analysis follows each such handler: a fact "this session failed
+in this handler" is born when the handler is entered, and dies at `rollback()`/`close()`
+(also through a transaction object, `savepoint.rollback()`), at the end of the `with`
+block that owns the session, on paths that raise, and when the session is handed to
+another function (which may roll it back; we cannot tell). A handler is reported when its
+fact reaches a use of the session, a `return session`, or the end of a function whose
+session lives on: a parameter (the caller's), `self.session`, a module-level session, or
+Flask-SQLAlchemy's / a scoped session (the rest of the request, or the thread's next job).
+A session the function made itself (`with Session() as s`, `s = Session()`) that is not
+used again is closed or dropped, which discards the failed transaction: no report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from . import sessions as origins
+from .enclosing import calls_in, guarding_tries, in_transaction_block, inside, local_function, owner_of
+from .exits import END, RAISE, ExitAwareFlow
+from .flow import State
+from .members import MEMBER, MemberSessions
+from .scopes import ScopeAnalysis
+from .sessions import SessionRef
+from .transactions import CLOSE_METHODS
+
+if TYPE_CHECKING:
+    from . import SemanticModel
+
+# A failed flush is raised by these; commit() flushes first.
+FAILING_METHODS = frozenset({"commit", "flush"})
+# `remove()` on a scoped session registry closes the current session and forgets it.
+RECOVERY_METHODS = frozenset({"rollback", "remove"}) | CLOSE_METHODS
+# Methods that work on a failed session without touching its transaction.
+_HARMLESS_METHODS = frozenset({
+    "expunge", "expunge_all", "in_transaction", "in_nested_transaction", "get_transaction",
+    "get_nested_transaction", "is_modified", "get_bind",
+})
+_TRANSACTION_FACTORIES = frozenset({"begin", "begin_nested", "get_transaction", "get_nested_transaction"})
+_CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
+# What commit()/flush() can raise: DBAPI errors wrapped by SQLAlchemy, and the ORM's own.
+DATABASE_ERRORS = frozenset(
+    [f"sqlalchemy.exc.{name}" for name in (
+        "SQLAlchemyError", "DBAPIError", "StatementError", "DatabaseError", "IntegrityError",
+        "OperationalError", "DataError", "ProgrammingError", "InternalError",
+        "NotSupportedError", "InterfaceError", "InvalidRequestError", "PendingRollbackError",
+    )]
+    + [f"sqlalchemy.orm.exc.{name}" for name in (
+        "FlushError", "StaleDataError", "ConcurrentModificationError",
+    )]
+)
+# Sessions that outlive the function: whoever has them next finds them failed.
+_LIVING_ORIGINS = frozenset({origins.PARAM, origins.FRAMEWORK, origins.GLOBAL, MEMBER})
+
+Handler = Union[cst.ExceptHandler, cst.ExceptStarHandler]
+TryNode = Union[cst.Try, cst.TryStar]
+# A session and the commit()/flush() in a `try` body that can leave it failed.
+Failure = Tuple[SessionRef, cst.Call]
+# used | returned | lives-on
+USED, RETURNED, LIVES_ON = "used", "returned", "lives-on"
+
+
+@dataclass(frozen=True)
+class UnrecoveredFailure:
+    handler: Handler
+    session: SessionRef
+    failing_call: cst.Call  # the commit()/flush() whose failure the handler catches
+    why: str
+    # The use, the `return`, or the `return`/None (end of the function) where it lives on.
+    at: Optional[cst.CSTNode]
+
+
+def catches_database_errors(scopes: ScopeAnalysis, handler: Handler) -> bool:
+    """The handler can catch what a failed commit raises (resolved through imports)."""
+    if handler.type is None:
+        return True
+    caught = handler.type
+    types: Sequence[cst.BaseExpression] = (
+        [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    )
+    for exception in types:
+        qualified = scopes.qualified_name(exception)
+        if qualified in _CATCH_ALL or qualified in DATABASE_ERRORS:
+            return True
+    return False
+
+
+class RecoveryAnalysis:
+    """The handlers of one module that leave a failed session behind: `model.get(RecoveryAnalysis)`."""
+
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+        self.members = model.get(MemberSessions)
+        self._found: Optional[List[UnrecoveredFailure]] = None
+        self._recovering_helpers: Dict[cst.FunctionDef, bool] = {}
+
+    def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
+        """A session, or a transaction of one (`tx = session.begin_nested()`): its
+        `rollback()` recovers the session."""
+        found = self.members.session_of(node)
+        if found is not None or not isinstance(node, cst.Name):
+            return found
+        _, bindings = self.model.scopes.bindings_of(node)
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            return None
+        value = bindings[0].value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                and value.func.attr.value in _TRANSACTION_FACTORIES):
+            return self.members.session_of(value.func.value)
+        return None
+
+    def unrecovered_failures(self) -> List[UnrecoveredFailure]:
+        if self._found is None:
+            self._found = self._find()
+        return self._found
+
+    def _find(self) -> List[UnrecoveredFailure]:
+        tree = self.model.tree
+        failing: Dict[Handler, List[Failure]] = {}
+        owners: Dict[cst.CSTNode, None] = {}
+        for statement in list(tree.of_type(cst.Try)) + list(tree.of_type(cst.TryStar)):
+            catching = [h for h in statement.handlers if catches_database_errors(self.model.scopes, h)]
+            if not catching:
+                continue
+            failures = self.failures(statement)
+            if not failures:
+                continue
+            for handler in catching:
+                failing[handler] = failures
+            owner = owner_of(tree, statement)
+            if not isinstance(owner, (cst.ClassDef, cst.Lambda)):
+                owners[owner] = None
+        found: List[UnrecoveredFailure] = []
+        for owner in owners:
+            flow = _RecoveryFlow(self, owner, failing)
+            flow.run_function(owner.body)  # type: ignore[attr-defined]
+            found.extend(flow.reports.values())
+        found.sort(key=lambda item: self.model.line_of(item.handler))
+        return found
+
+    def failures(self, statement: TryNode) -> List[Failure]:
+        """The sessions a failed commit/flush in the `try` body leaves failed at its handlers."""
+        found: List[Failure] = []
+        seen: Set[str] = set()
+        transactions = self.model.transactions
+        for event in transactions.events_in(statement.body, self.resolve):
+            ref = event.session
+            if event.method not in FAILING_METHODS or ref.key in seen:
+                continue
+            if ref.origin == origins.WITH and ref.binding is not None and ref.binding.statement is not None \
+                    and inside(self.model.tree, ref.binding.statement, statement):
+                continue  # the block closed the session before the handler runs
+            assert isinstance(event.node, cst.Call)
+            if in_transaction_block(self.model, event.node, ref.key, self.resolve, stop=statement):
+                continue
+            if self._handled_inside(event.node, ref, statement):
+                continue
+            seen.add(ref.key)
+            found.append((ref, event.node))
+        return found
+
+    def _handled_inside(self, call: cst.Call, ref: SessionRef, outer: TryNode) -> bool:
+        """An inner `try` around the call catches the failure and recovers (or swallows it)."""
+        for inner in guarding_tries(self.model.tree, call, stop=outer):
+            for handler in inner.handlers:
+                if catches_database_errors(self.model.scopes, handler) and (
+                    self.recovers(handler, ref) or not self._raises(handler)
+                ):
+                    return True
+        return False
+
+    def recovers(self, node: cst.CSTNode, ref: SessionRef) -> bool:
+        return any(event.method in RECOVERY_METHODS and event.session.key == ref.key
+                   for event in self.model.transactions.events_in(node, self.resolve))
+
+    def _raises(self, handler: Handler) -> bool:
+        return any(inside(self.model.tree, node, handler) for node in self.model.tree.of_type(cst.Raise))
+
+    def calls_recovering_helper(self, node: cst.CSTNode) -> bool:
+        """`node` calls a function or method of this module that rolls back or closes some
+        session (`self._handle_db_error(e)`): which one, we cannot tell, so assume ours."""
+        for call in calls_in(node):
+            helper = local_function(self.model, call.func, self.members.class_of_self)
+            if helper is not None and self._mentions_recovery(helper):
+                return True
+        return False
+
+    def _mentions_recovery(self, function: cst.FunctionDef) -> bool:
+        if function not in self._recovering_helpers:
+            self._recovering_helpers[function] = any(
+                isinstance(call.func, cst.Attribute) and call.func.attr.value in RECOVERY_METHODS
+                for call in calls_in(function.body)
+            )
+        return self._recovering_helpers[function]
+
+
+Fact = Tuple[str, Handler]
+
+
+class _RecoveryFlow(ExitAwareFlow):
+    def __init__(self, analysis: RecoveryAnalysis, owner: cst.CSTNode,
+                 failing: Dict[Handler, List[Failure]]) -> None:
+        super().__init__(analysis.model, owner, analysis.resolve)
+        self.analysis = analysis
+        self.failing = failing
+        self.refs: Dict[str, SessionRef] = {}
+        self.reports: Dict[Handler, UnrecoveredFailure] = {}
+
+    def enter_handler(self, statement: cst.Try, at_try_start: State, body: Sequence[cst.BaseStatement],
+                      handler: cst.ExceptHandler) -> State:
+        # `try: session.rollback() except: ...` in a handler: the rollback was attempted.
+        recovered = {key for key, _ in at_try_start
+                     if any(self.analysis.recovers(stmt, self.refs[key]) for stmt in body)}
+        state = frozenset(fact for fact in at_try_start if fact[0] not in recovered)
+        for ref, _ in self.failing.get(handler, ()):
+            self.refs[ref.key] = ref
+            state = state | {(ref.key, handler)}
+        return state
+
+    def apply(self, node: cst.CSTNode, state: State) -> State:
+        if not state:
+            return state
+        for event in self.model.transactions.events_in(node, self.resolve):
+            key = event.session.key
+            live = [fact for fact in state if fact[0] == key]
+            if not live or event.method in _HARMLESS_METHODS:
+                continue
+            if event.method == "handoff":
+                if self._returned(event.node):
+                    self._report(live, RETURNED, event.node)
+            elif event.method not in RECOVERY_METHODS:
+                self._report(live, USED, event.node)
+            state = frozenset(fact for fact in state if fact[0] != key)
+        if state and self.analysis.calls_recovering_helper(node):
+            return frozenset()
+        return self._drop_rebound(node, state)
+
+    def _drop_rebound(self, node: cst.CSTNode, state: State) -> State:
+        """`session = Session()` again (the next iteration of a loop): a new, usable session."""
+        targets: List[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        for target in targets:
+            ref = self.resolve(target) if isinstance(target, cst.Name) else None
+            if ref is not None:
+                state = frozenset(fact for fact in state if fact[0] != ref.key)
+        return state
+
+    def exit_with(self, statement: cst.With, state: State, how: str) -> State:
+        closed = {key for key, _ in state if _bound_by(self.refs[key], statement)}
+        return frozenset(fact for fact in state if fact[0] not in closed)
+
+    def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:
+        if how == RAISE or (how == END and isinstance(self.owner, cst.Module)):
+            return  # an error goes up the stack; a script that ends takes its session along
+        for fact in state:
+            if self.refs[fact[0]].origin in _LIVING_ORIGINS:
+                self._report([fact], LIVES_ON, node)
+
+    def _returned(self, node: cst.CSTNode) -> bool:
+        """`return session` or `return session, other`: the caller gets the session itself."""
+        for ancestor in self.model.tree.ancestors(node):
+            if isinstance(ancestor, cst.Return):
+                return True
+            if not isinstance(ancestor, (cst.Tuple, cst.Element)):
+                return False
+        return False
+
+    def _report(self, facts: List[Fact], why: str, at: Optional[cst.CSTNode]) -> None:
+        for key, handler in facts:
+            if handler not in self.reports:
+                call = next(call for ref, call in self.failing[handler] if ref.key == key)
+                self.reports[handler] = UnrecoveredFailure(handler, self.refs[key], call, why, at)
+
+
+def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
+    return ref.origin == origins.WITH and ref.binding is not None and ref.binding.statement is statement
