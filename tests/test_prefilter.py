@@ -1,0 +1,120 @@
+"""The token prefilter is conservative: it never hides a finding.
+
+Each rule declares `tokens`, substrings one of which must occur in a file for the rule to
+run; a file containing none of any enabled rule's tokens is not even parsed
+(engine._may_match, then the per-rule check in lint_source). Both checks are switched off
+by giving every rule `tokens = ()`, and every catalogue fixture and every example is linted
+with all built-in rules both ways: the findings must be identical.
+
+The real-world corpus (benchmarks/.cache/corpus/, built by benchmarks/corpus.py) takes
+minutes to lint twice, so it is checked only with SESSION_LINT_CORPUS=1.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Iterator, List, Sequence, Tuple, Type
+
+import pytest
+
+from session_lint import Settings, lint_source
+from session_lint.project_index import ProjectIndex
+from session_lint.rule import Rule
+from session_lint.rules import BUILTIN_RULES
+from session_lint.runner import default_jobs, lint_files
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "rules"
+EXAMPLES = ROOT / "examples"
+CORPUS = ROOT / "benchmarks" / ".cache" / "corpus" / "src"
+RULE_CODES = frozenset(rule.code for rule in BUILTIN_RULES)
+
+# (row, column, code, message); engine diagnostics (ORM001 syntax errors, ORM002 crashes)
+# are left out: parsing a file the prefilter skipped may well find a syntax error in it,
+# and that is not a finding of any rule.
+Finding = Tuple[int, int, str, str]
+
+
+def _fixtures() -> List[Path]:
+    return sorted(CATALOGUE.glob("*/**/*.py"))
+
+
+def _examples() -> List[Path]:
+    return sorted(EXAMPLES.rglob("*.py"))
+
+
+def _project_of(path: Path) -> List[Path]:
+    """The files linted together with `path`, for the project index (as the CLI would)."""
+    if path.is_relative_to(CATALOGUE):
+        # As in test_catalogue: a fixture in a subdirectory of rules/<CODE>/ belongs to the
+        # small project in that directory; a top-level fixture stands alone.
+        code_directory = CATALOGUE / path.relative_to(CATALOGUE).parts[0]
+        return sorted(path.parent.rglob("*.py")) if path.parent != code_directory else [path]
+    # Each directory directly under examples/ is one application.
+    top = EXAMPLES / path.relative_to(EXAMPLES).parts[0]
+    return sorted(top.rglob("*.py")) if top.is_dir() else [path]
+
+
+def _rule_findings(path: Path, index: ProjectIndex) -> List[Finding]:
+    result = lint_source(path.read_bytes(), str(path), list(BUILTIN_RULES), Settings(), index)
+    return sorted((d.location.row, d.location.column, d.code, d.message)
+                  for d in result.diagnostics if d.code in RULE_CODES)
+
+
+def _disable_prefilter(monkeypatch: pytest.MonkeyPatch, rules: Sequence[Type[Rule]]) -> None:
+    # An empty `tokens` means "always run" to both _may_match and the per-rule check.
+    for rule in rules:
+        monkeypatch.setattr(rule, "tokens", ())
+
+
+def _describe(with_filter: Sequence[object], without_filter: Sequence[object]) -> str:
+    hidden = sorted(set(without_filter) - set(with_filter))
+    extra = sorted(set(with_filter) - set(without_filter))
+    lines = [f"  hidden by the prefilter: {item}" for item in hidden[:20]]
+    lines += [f"  only with the prefilter: {item}" for item in extra[:20]]
+    return "\n".join(lines)
+
+
+def test_every_rule_declares_tokens_as_strings() -> None:
+    for rule in BUILTIN_RULES:
+        assert isinstance(rule.tokens, tuple), f"{rule.code}: tokens must be a tuple"
+        assert all(isinstance(token, str) and token for token in rule.tokens), (
+            f"{rule.code}: every token must be a non-empty string"
+        )
+
+
+@pytest.mark.parametrize(
+    "path", _fixtures() + _examples(), ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_prefilter_hides_no_finding(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = ProjectIndex.scan(_project_of(path))
+    filtered = _rule_findings(path, index)
+    _disable_prefilter(monkeypatch, BUILTIN_RULES)
+    unfiltered = _rule_findings(path, index)
+    assert filtered == unfiltered, f"{path}: findings differ\n{_describe(filtered, unfiltered)}"
+
+
+def _corpus_projects() -> Iterator[Path]:
+    if CORPUS.is_dir():
+        yield from sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+
+def _lint_tree(project: Path) -> List[Tuple[str, int, int, str, str]]:
+    files = sorted(project.rglob("*.py"))
+    # Worker processes inherit the patched rule classes only when they are forked.
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    settings = Settings(root=project, respect_gitignore=False)
+    report = lint_files(files, list(BUILTIN_RULES), settings, jobs=default_jobs() if forked else 1)
+    return sorted((d.filename, d.location.row, d.location.column, d.code, d.message)
+                  for d in report.diagnostics if d.code in RULE_CODES)
+
+
+@pytest.mark.skipif(os.environ.get("SESSION_LINT_CORPUS") != "1",
+                    reason="set SESSION_LINT_CORPUS=1 to lint the real-world corpus twice (minutes)")
+@pytest.mark.parametrize("project", list(_corpus_projects()), ids=lambda p: p.name)
+def test_prefilter_hides_no_finding_in_the_corpus(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    filtered = _lint_tree(project)
+    _disable_prefilter(monkeypatch, BUILTIN_RULES)
+    unfiltered = _lint_tree(project)
+    assert filtered == unfiltered, f"{project.name}: findings differ\n{_describe(filtered, unfiltered)}"
