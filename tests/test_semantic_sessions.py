@@ -163,3 +163,30 @@ def test_two_with_blocks_binding_the_same_name() -> None:
         s.add(3)
     """
     assert sessions_by_line(source) == {6: "with", 8: "with"}
+
+
+def test_alias_cycle_is_not_a_session_and_does_not_recurse() -> None:
+    # `a = b; b = a` once sent session_of into unbounded recursion (reported as ORM001).
+    source = """
+    from sqlalchemy.orm import Session
+
+    result = expr
+    expr = result
+    expr.add(1)
+
+    def f(engine):
+        s = Session(engine)
+        t = s
+        s = t
+        s.add(2)
+    """
+    assert sessions_by_line(source) == {}
+
+
+def test_alias_cycle_gives_no_diagnostic_with_every_rule() -> None:
+    from session_lint import Settings, lint_source
+    from session_lint.rules import BUILTIN_RULES
+
+    source = "result = expr\nexpr = result\nexpr.add(1)\nexpr.first().x\n"
+    result = lint_source(source, "m.py", BUILTIN_RULES, Settings())
+    assert [d.code for d in result.diagnostics] == []

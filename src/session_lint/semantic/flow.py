@@ -202,7 +202,9 @@ class ForwardAnalysis:
             continues.extend(handled.continues)
         normal = join(normals)
         if statement.finalbody is not None:
-            final_in = join([normal, *breaks, *continues]) or state
+            final_in = join([normal, *breaks, *continues])
+            if final_in is None:  # every path returned or raised; still look at the block
+                final_in = state
             final = self.run_suite(statement.finalbody.body, final_in)
             if final.normal is None:
                 return Outcome(None, final.breaks, final.continues)

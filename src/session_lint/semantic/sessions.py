@@ -6,7 +6,7 @@ on a name that is not provably a session is not a session operation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Optional, Sequence
+from typing import Callable, Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -79,6 +79,8 @@ class SessionAnalysis:
         self.source_of = source_of
         self.index = index
         self.filename = filename
+        # names whose bindings are being followed right now: `a = b; b = a` must not loop
+        self._following: Set[Tuple[int, str]] = set()
         self._factory_cache: Dict[cst.CSTNode, Optional[Factory]] = {}
         self._scope_cache: Dict[cst.CSTNode, Optional[Creation]] = {}
 
@@ -274,8 +276,15 @@ class SessionAnalysis:
                      and self._encloses(b.statement, node)]
         if enclosing:
             bindings = enclosing[-1:]
-        refs = [self._session_of_binding(binding, scope) for binding in bindings
-                if not _assigns_none(binding)]
+        following = (id(scope.node), node.value)
+        if following in self._following:
+            return None  # an alias cycle: nothing in it is certainly a session
+        self._following.add(following)
+        try:
+            refs = [self._session_of_binding(binding, scope) for binding in bindings
+                    if not _assigns_none(binding)]
+        finally:
+            self._following.discard(following)
         if not refs or any(ref is None for ref in refs):
             return None
         origins = {ref.origin for ref in refs if ref is not None}
