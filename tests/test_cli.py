@@ -249,3 +249,58 @@ def test_python_dash_m(project) -> None:
                                capture_output=True, text=True, cwd=project)
     assert completed.returncode == 1
     assert completed.stdout.startswith("app/bad.py:6:9: ORM101")
+
+
+FACTORY = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+"""
+USES_FACTORY = """\
+from app.db import SessionLocal
+
+
+def create(name):
+    with SessionLocal() as session:
+        session.add(User(name=name))
+"""
+
+
+def test_one_file_sees_the_factories_of_the_rest_of_the_project(project, capsys) -> None:
+    # pre-commit and editors pass single files; `SessionLocal` is defined in another module.
+    (project / "pyproject.toml").write_text("[tool.session-lint]\n")
+    (project / "app" / "db.py").write_text(FACTORY)
+    (project / "app" / "views.py").write_text(USES_FACTORY)
+    code, out, _ = run(["--no-cache", "--output-format", "concise", "app/views.py"], capsys)
+    assert code == 1
+    assert out.startswith("app/views.py:6:9: ORM101")
+
+
+def test_factories_are_not_searched_outside_a_project_root(project, capsys) -> None:
+    # No pyproject.toml/setup.py/.git at the working directory: no walk beyond what is linted.
+    (project / "app" / "db.py").write_text(FACTORY)
+    (project / "app" / "views.py").write_text(USES_FACTORY)
+    code, out, _ = run(["--no-cache", "app/views.py"], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_a_named_git_ignored_directory_is_linted(project, capsys) -> None:
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("app/\n")
+    (project / "app" / ".gitignore").write_text("clean.py\n")
+    code, out, err = run(["--no-cache", "-v", "app"], capsys)
+    assert code == 1 and "app/bad.py:6:9: ORM101" in out
+    assert "checked 1 file" in err  # the .gitignore inside the named directory still applies
+    code, out, err = run(["--no-cache", "."], capsys)
+    assert (code, out) == (0, "")
+    assert "no Python files found" in err
+
+
+def test_no_python_files_is_a_warning_not_an_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("hi")
+    code, out, err = run(["."], capsys)
+    assert (code, out) == (0, "")
+    assert err.strip() == ("session-lint: warning: no Python files found under the given paths "
+                           "(excluded, git-ignored, or none there)")

@@ -284,6 +284,7 @@ def test_flake8_plugin_resolves_factories_from_its_working_directory(tmp_path: P
         "app/__init__.py": "",
         "app/db.py": "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker(bind=engine)\n",
         "app/service.py": SERVICE,
+        ".flake8": "[flake8]\n",  # marks the project root the plugin indexes
     })
 
     def flake8() -> str:

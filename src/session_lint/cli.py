@@ -13,7 +13,7 @@ from .cache import CACHE_DIR_NAME, ResultCache
 from .catalogue import explain
 from .config import ConfigError, find_config, load_settings, split_selectors
 from .diagnostics import ENGINE_CODES, INTERNAL_ERROR
-from .discovery import collect_files
+from .discovery import collect_files, project_files
 from .formatters import FORMATS, format_diagnostics, format_statistics
 from .registry import RuleSet, load_rules
 from .runner import default_jobs, lint_files
@@ -80,7 +80,8 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     discovery = collect_files(list(paths) or ["."], settings)
     cache = None if no_cache else ResultCache(cache_dir or settings.root / CACHE_DIR_NAME)
     report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs(), cache=cache,
-                        rule_versions=ruleset.versions())
+                        rule_versions=ruleset.versions(),
+                        index_also=project_files(settings, discovery.files))
     diagnostics = [d for d in report.diagnostics
                    if d.code in enabled or d.code in ENGINE_CODES]
 
@@ -96,9 +97,14 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
         click.echo(f"session-lint: warning: {path}: {note}", err=True)
     for path, problem in discovery.problems + report.errors:
         click.echo(f"session-lint: error: {path}: {problem}", err=True)
+    if not discovery.files and not discovery.problems:
+        click.echo("session-lint: warning: no Python files found under the given paths "
+                   "(excluded, git-ignored, or none there)", err=True)
     if verbose:
         for trace in report.tracebacks:
             click.echo(trace, err=True)
+        count = len(discovery.files)
+        click.echo(f"session-lint: checked {count} file{'' if count == 1 else 's'}", err=True)
     elif report.tracebacks:
         click.echo("session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks", err=True)
 

@@ -94,6 +94,11 @@ def collect_files(arguments: Sequence[str], settings: Settings) -> Discovery:
             continue
         if path.is_dir():
             anchors = _git_anchors(path.resolve()) if settings.respect_gitignore else []
+            if anchors and gitignores.ignored(path.resolve(), True, anchors[:-1]):
+                # Naming an ignored directory (a cache of downloaded sources, a vendored
+                # tree) asks for it, as ruff does: the .gitignore files above it no longer
+                # apply, the ones inside it still do.
+                anchors = anchors[-1:]
             _walk(path, discovery, excluded, gitignores, anchors, settings.respect_gitignore, seen)
         else:
             # A file named on the command line is always linted, whatever its name or excludes.
@@ -166,3 +171,25 @@ def _walk(root: Path, discovery: Discovery, excluded, gitignores: _GitIgnores, a
                 _add(path, discovery, seen)
         for subdirectory in reversed(subdirectories):
             stack.append((subdirectory, dir_anchors))
+
+
+# A project root is where the configuration or the repository starts; without one (say, a
+# run from the home directory) the walk for session factories would have no sensible end.
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8", ".git")
+MAX_INDEX_FILES = 20000
+
+
+def project_files(settings: Settings, linted: Sequence[Path] = ()) -> List[Path]:
+    """The project's other Python files, whose module-level session factories the linted
+    files may import (`from app.db import SessionLocal`). Scanned for the index, not linted;
+    empty when the root is not a project root or the linted files lie outside it."""
+    root = settings.root
+    if not any((root / marker).exists() for marker in _PROJECT_MARKERS):
+        return []
+    try:
+        if any(not path.resolve().is_relative_to(root) for path in linted):
+            return []
+    except (OSError, RuntimeError):
+        return []
+    found = collect_files([str(root)], settings).files
+    return found[:MAX_INDEX_FILES]

@@ -22,7 +22,6 @@ Result = Tuple[int, int, str, type]
 _rules: Optional[List[Type[Rule]]] = None
 _instances: Optional[List[Rule]] = None
 _index: Optional[ProjectIndex] = None
-_MAX_INDEX_FILES = 20000
 
 
 def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
@@ -51,10 +50,9 @@ def _project_index() -> ProjectIndex:
 
 def _scan_working_directory() -> ProjectIndex:
     try:
-        from .discovery import collect_files
+        from .discovery import project_files
 
-        files = collect_files(["."], Settings(root=Path.cwd().resolve())).files
-        return ProjectIndex.scan(files[:_MAX_INDEX_FILES])
+        return ProjectIndex.scan(project_files(Settings(root=Path.cwd().resolve())))
     except Exception:
         return EMPTY_INDEX
 

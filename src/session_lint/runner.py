@@ -89,12 +89,17 @@ def read_files(files: Sequence[Path]) -> Tuple[List[Item], List[Tuple[str, str]]
 
 def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Settings, jobs: int = 1,
                index: Optional[ProjectIndex] = None, cache: Optional[ResultCache] = None,
-               rule_versions: str = "") -> RunReport:
+               rule_versions: str = "", index_also: Sequence[Path] = ()) -> RunReport:
+    """Lint `files`; `index_also` are other files of the project whose session factories
+    the linted files may import (they are scanned, not linted)."""
     report = RunReport()
     items, report.errors = read_files(files)
     if index is None:
         contents = dict(items)
-        index = ProjectIndex.scan([Path(name) for name, _ in items], read=lambda p: contents[str(p)])
+        linted = {Path(name).resolve() for name in contents}
+        extra = [path for path in index_also if path.resolve() not in linted]
+        index = ProjectIndex.scan([*(Path(name) for name, _ in items), *extra],
+                                  read=lambda p: contents[str(p)] if str(p) in contents else p.read_bytes())
     key = run_key(settings.fingerprint(), [rule.code for rule in rules], rule_versions, index.fingerprint())
     keys: Dict[str, str] = {}
     results: List[Output] = []
