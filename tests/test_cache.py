@@ -6,6 +6,7 @@ from typing import List
 
 import pytest
 
+from session_lint import __version__
 from session_lint.cache import ResultCache
 from session_lint.project_index import ProjectIndex
 from session_lint.rules import BUILTIN_RULES
@@ -94,3 +95,97 @@ def test_unwritable_cache_is_a_warning(files, tmp_path) -> None:
     report, found = lint(files, blocker / "cache")
     assert len(found) == 2
     assert report.warnings and "cannot write the cache" in report.warnings[0]
+
+
+# -- a rule plugin upgrade, through the real entry-point machinery ------------------------------------
+PLUGIN_RULE = '''\
+from session_lint import Finding, Rule
+
+
+class Marker(Rule):
+    code = "CPL101"
+    name = "cache-plugin-marker"
+    summary = "flags the first statement of files that mention MARKER"
+    tokens = ("MARKER",)
+
+    def check(self, context):
+        yield Finding(context.module.body[0], {message!r})
+
+
+RULES = [Marker]
+'''
+
+
+def install_plugin(site: Path, version: str, message: str) -> Path:
+    """A distribution `cacheplugin` as pip would leave it: a module and its dist-info."""
+    site.mkdir(parents=True)
+    info = site / f"cacheplugin-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: cacheplugin\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text("[session_lint.rules]\ncacheplugin = cacheplugin_rules:RULES\n")
+    (site / "cacheplugin_rules.py").write_text(PLUGIN_RULE.format(message=message))
+    return site
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path, monkeypatch):
+    """Puts a site directory first on sys.path, as a fresh interpreter would find it."""
+    import importlib
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    original = list(sys.path)
+
+    def use(site: Path) -> None:
+        monkeypatch.setattr(sys, "path", [str(site), *original])
+        sys.modules.pop("cacheplugin_rules", None)
+        importlib.invalidate_caches()
+
+    yield use
+    sys.modules.pop("cacheplugin_rules", None)
+
+
+def test_plugin_origin_is_its_distribution_and_version(tmp_path: Path, plugin_site) -> None:
+    from session_lint.registry import load_rules
+
+    plugin_site(install_plugin(tmp_path / "site-1", "1.0", "v1"))
+    ruleset = load_rules()
+    assert ruleset.errors == []
+    assert ruleset.origins["CPL101"] == "cacheplugin 1.0"  # on Python 3.9 too (no EntryPoint.dist)
+    assert ruleset.origins["ORM101"] == "session-lint " + __version__
+
+
+def test_a_distribution_found_twice_counts_once(tmp_path: Path, plugin_site, monkeypatch) -> None:
+    import sys
+
+    from session_lint.registry import load_rules
+
+    first = install_plugin(tmp_path / "site-1", "2.0", "new")
+    second = install_plugin(tmp_path / "site-2", "1.0", "old")
+    plugin_site(first)
+    monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path[1:]])  # after plugin_site
+    ruleset = load_rules()
+    assert ruleset.errors == [] and ruleset.origins["CPL101"] == "cacheplugin 2.0"
+
+
+def test_plugin_version_change_invalidates_the_cache(tmp_path: Path, plugin_site, monkeypatch, capsys) -> None:
+    from session_lint.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "x.py").write_text("MARKER = 1\n")
+    monkeypatch.chdir(project)
+
+    def run() -> str:
+        with pytest.raises(SystemExit):
+            main(["--cache-dir", str(tmp_path / "cache"), "--output-format", "concise", "--select", "CPL", "x.py"])
+        return capsys.readouterr().out
+
+    plugin_site(install_plugin(tmp_path / "site-1", "1.0", "message of 1.0"))
+    assert run() == "x.py:1:1: CPL101 message of 1.0\n"
+    # Same version, different code (an editable install): the cache answers, as designed.
+    plugin_site(install_plugin(tmp_path / "site-1b", "1.0", "changed without a new version"))
+    assert run() == "x.py:1:1: CPL101 message of 1.0\n"
+    # An upgrade: the cached result must not be reused.
+    plugin_site(install_plugin(tmp_path / "site-2", "1.1", "message of 1.1"))
+    assert run() == "x.py:1:1: CPL101 message of 1.1\n"

@@ -255,14 +255,262 @@ def test_plugin_that_fails_to_import(monkeypatch, capsys, tree) -> None:
     class BrokenEntryPoint:
         name = "broken"
         value = "no_such_module:Rule"
-        dist = None
 
         def load(self):
             raise ModuleNotFoundError("No module named 'no_such_module'")
 
     real = registry._entry_points
-    monkeypatch.setattr(registry, "_entry_points", lambda: [*real(), BrokenEntryPoint()])
+    monkeypatch.setattr(registry, "_entry_points", lambda: [*real(), (BrokenEntryPoint(), "broken-plugin 1.0")])
     code, out, err = cli(["good.py"], capsys)
-    assert code == 1 and "ORM101" in out
-    assert err.strip() == ("session-lint: warning: rule plugin `broken = no_such_module:Rule` failed to load: "
+    # The run goes on with the other rules, and exits 2: rules are missing.
+    assert code == 2 and "good.py:5:9: ORM101" in out
+    assert err.strip() == ("session-lint: error: rule plugin `broken = no_such_module:Rule` failed to load: "
                            "ModuleNotFoundError: No module named 'no_such_module'")
+
+
+# -- each hostile source file through the command line, next to a good file ---------------------------
+# (name, bytes, the one line expected for it in concise output (a prefix, or None: no line), exit code)
+HOSTILE_FILES = [
+    ("syntax", b"def f(:\n    session.add(x)\n", "hostile.py:1:7: ORM001 syntax error: invalid syntax", 1),
+    ("python2", b'print "hello"\nsession.add(1)\n', "ORM001 syntax error: Missing parentheses in call to 'print'", 1),
+    ("not-utf8", b"s = '\xe9\xff'\nsession.add(s)\n", "hostile.py:1:1: ORM001 cannot read source: ", 1),
+    ("latin1-cookie", b"# -*- coding: latin-1 -*-\ns = '\xe9'\n" + BAD.encode(), "hostile.py:7:9: ORM101 ", 1),
+    ("bad-cookie", b"# -*- coding: not-a-codec -*-\nsession.add(1)\n",
+     "hostile.py:1:1: ORM001 cannot read source: cannot determine the encoding", 1),
+    ("bom", b"\xef\xbb\xbf" + BAD.encode(), "hostile.py:5:9: ORM101 ", 1),
+    ("nul", b"x = 1\x00\nsession.add(1)\n", "hostile.py:1:1: ORM001 cannot read source: the file contains NUL bytes", 1),
+    ("cr", BAD.replace("\n", "\r").encode(), "hostile.py:5:9: ORM101 ", 1),
+    ("crlf", BAD.replace("\n", "\r\n").encode(), "hostile.py:5:9: ORM101 ", 1),
+    ("deep", b"x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"\nsession.add(x)\n",
+     "ORM001 syntax error: too many nested parentheses", 1),
+    ("empty", b"", None, 1),
+    ("binary", bytes(range(256)) * 64, "hostile.py:1:1: ORM001 cannot read source: the file contains NUL bytes", 1),
+]
+
+
+@pytest.mark.parametrize("data, expected, exit_code", [case[1:] for case in HOSTILE_FILES],
+                         ids=[case[0] for case in HOSTILE_FILES])
+def test_cli_hostile_file_is_one_line_and_the_run_goes_on(tree, capsys, data: bytes, expected, exit_code) -> None:
+    (tree / "hostile.py").write_bytes(data)
+    for jobs in ("1", "2"):
+        code, out, err = cli(["--jobs", jobs, "."], capsys)
+        assert code == exit_code
+        assert err == ""  # nothing on stderr, above all no traceback
+        mine = [line for line in out.splitlines() if line.startswith("hostile.py:")]
+        if expected is None:
+            assert mine == []
+        else:
+            assert len(mine) == 1 and expected in mine[0], mine
+        assert "good.py:5:9: ORM101" in out
+
+
+def test_cli_50_mb_generated_file_is_one_line(tree, capsys) -> None:
+    (tree / "generated.py").write_bytes(b"x = 1\n" * (50 * 1024 * 1024 // 6) + b"session.add(x)\n")
+    code, out, err = cli(["--jobs", "2", "."], capsys)
+    assert code == 1 and err == ""
+    assert out.splitlines() == [
+        "generated.py:1:1: ORM001 not checked: the file is 50.0 MB, larger than the 8 MB limit for source files",
+        "good.py:5:9: ORM101 " + out.splitlines()[1].split(" ORM101 ", 1)[1],
+    ]
+
+
+def test_walk_reports_python_file_link_loops_and_directories_named_like_files(tree, capsys) -> None:
+    (tree / "l1.py").symlink_to(tree / "l2.py")
+    (tree / "l2.py").symlink_to(tree / "l1.py")
+    (tree / "pkg.py").mkdir()
+    (tree / "pkg.py" / "inner.py").write_text(BAD)
+    code, out, err = cli(["."], capsys)
+    assert code == 1
+    assert "good.py:5:9: ORM101" in out and "pkg.py/inner.py:5:9: ORM101" in out
+    assert sorted(err.splitlines()) == [
+        "session-lint: warning: l1.py: symbolic link loop; skipped",
+        "session-lint: warning: l2.py: symbolic link loop; skipped",
+    ]
+
+
+def test_hostile_files_together_with_json_output(tree, capsys) -> None:
+    """Every hostile file at once: stdout stays one valid JSON document, problems go to stderr."""
+    for name, data, _, _ in HOSTILE_FILES:
+        (tree / f"{name}.py").write_bytes(data)
+    (tree / "dangling.py").symlink_to(tree / "missing.py")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-cache", "--output-format", "json", ".", "missing.py"])
+    captured = capsys.readouterr()
+    items = json.loads(captured.out)
+    assert exit_info.value.code == 2  # missing.py
+    assert {item["filename"] for item in items if item["code"] == "ORM001"} == {
+        "syntax.py", "python2.py", "not-utf8.py", "bad-cookie.py", "nul.py", "deep.py", "binary.py"}
+    assert not any(item["code"] == "ORM002" for item in items)
+    assert "Traceback" not in captured.err
+    assert captured.err.splitlines() == [
+        "session-lint: warning: dangling.py: broken symbolic link (its target does not exist); skipped",
+        "session-lint: error: missing.py: no such file or directory",
+    ]
+
+
+def test_json_output_is_valid_with_a_non_utf8_file_name(tree, capsys) -> None:
+    name = os.fsdecode(b"caf\\xe9.py")
+    (tree / name).write_text(BAD)
+    for output_format in ("json", "concise", "full", "github"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--no-cache", "--output-format", output_format, "."])
+        out = capsys.readouterr().out
+        assert exit_info.value.code == 1
+        if output_format == "json":
+            assert sorted(item["filename"] for item in json.loads(out)) == sorted([name, "good.py"])
+
+
+def test_invalid_toml_found_upward_is_one_line(tree, capsys) -> None:
+    (tree / "pyproject.toml").write_text("[tool.session-lint]\nselect = [\"ORM1\"\n")
+    code, out, err = cli(["."], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("session-lint: error: ") and "pyproject.toml: invalid TOML" in err
+
+
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ("select = 7", "`select` in [tool.session-lint] must be a list of strings, not int 7"),
+        ('extend-exclude = "migrations/"', "`extend-exclude` in [tool.session-lint] must be a list of strings"),
+        ('per-file-ignores = { "tests/**" = "ORM101" }', "`per-file-ignores` in [tool.session-lint] ['tests/**'] must"),
+        ("noreturn-functions = [1, 2]", "`noreturn-functions` in [tool.session-lint] must be a list of strings"),
+        ("plugins = ['evil.py']", "unknown key `plugins` in [tool.session-lint]"),
+        ('select = ["ORM999"]', "unknown rule selector `ORM999` in `select`"),
+        ('ignore = ["XYZ"]', "unknown rule selector `XYZ` in `ignore`"),
+        ('per-file-ignores = { "a.py" = ["NOPE1"] }', "unknown rule selector `NOPE1` in `per-file-ignores['a.py']`"),
+    ],
+)
+def test_bad_configuration_is_one_line_exit_2(tree, capsys, table: str, expected: str) -> None:
+    (tree / "pyproject.toml").write_text(f"[tool.session-lint]\n{table}\n")
+    code, out, err = cli(["."], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith("session-lint: error: ") and "pyproject.toml" in err and expected in err
+
+
+def test_worker_that_dies_through_the_cli(tree, capsys, monkeypatch) -> None:
+    import session_lint.cli as cli_module
+    from session_lint.registry import RuleSet
+
+    def rules() -> RuleSet:
+        ruleset = RuleSet()
+        for rule in (CrashingRule, *BUILTIN_RULES):
+            ruleset.add(rule, "test")
+        return ruleset
+
+    monkeypatch.setattr(cli_module, "load_rules", rules)
+    for index in range(6):
+        (tree / f"m{index}.py").write_text(BAD + ("# CRASH\n" if index == 2 else ""))
+    code, out, err = cli(["--jobs", "2", "."], capsys)
+    assert code == 2
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("m2.py")] == [
+        "m2.py:1:1: ORM002 the worker process linting this file died (a rule crashed the interpreter); "
+        "run with --jobs 1 -v to investigate"]
+    assert sorted(line.split(":")[0] for line in lines if " ORM101 " in line) == [
+        "good.py", "m0.py", "m1.py", "m3.py", "m4.py", "m5.py"]
+    assert "Traceback" not in err
+
+
+def test_rule_traceback_only_with_verbose(tree, capsys, monkeypatch) -> None:
+    import session_lint.cli as cli_module
+    from session_lint.registry import RuleSet
+
+    def rules() -> RuleSet:
+        ruleset = RuleSet()
+        for rule in (RaisingRule, *BUILTIN_RULES):
+            ruleset.add(rule, "test")
+        return ruleset
+
+    monkeypatch.setattr(cli_module, "load_rules", rules)
+    code, out, err = cli(["good.py"], capsys)
+    assert code == 2 and "Traceback" not in err and "ORM101" in out
+    assert "good.py:1:1: ORM002 rule TST902 (raising-rule) failed: ValueError: broken plugin" in out
+    assert err.strip() == "session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks"
+    code, out, err = cli(["-v", "good.py"], capsys)
+    assert code == 2 and "Traceback (most recent call last)" in err and "ValueError: broken plugin" in err
+
+
+# -- safety ------------------------------------------------------------------------------------------
+POISON = """\
+import pathlib
+pathlib.Path({marker!r}).write_text("imported")
+from sqlalchemy.orm import sessionmaker
+SessionLocal = sessionmaker()
+"""
+
+
+def poisoned_project(tree: Path) -> Path:
+    """A project whose every module, imported or run, leaves a marker file."""
+    marker = tree.parent / f"{tree.name}-marker"
+    (tree / "pyproject.toml").write_text("[tool.session-lint]\n")
+    (tree / "app").mkdir()
+    for name in ("__init__.py", "db.py", "conftest.py", "__main__.py", "session_lint_plugin.py"):
+        (tree / "app" / name).write_text(POISON.format(marker=str(marker)))
+    for name in ("setup.py", "conftest.py", "sitecustomize.py", "session_lint_rules.py"):
+        (tree / name).write_text(POISON.format(marker=str(marker)))
+    (tree / "service.py").write_text(
+        "from app.db import SessionLocal\n\ndef f():\n    with SessionLocal() as s:\n        s.add(1)\n")
+    return marker
+
+
+def test_linted_code_is_never_imported_or_run(tree, capsys) -> None:
+    marker = poisoned_project(tree)
+    code, out, _ = cli(["--jobs", "2", "."], capsys)
+    assert code == 1 and "service.py:5:9: ORM101" in out  # the factory was found by reading app/db.py
+    assert not marker.exists()
+
+
+def test_plugins_load_only_from_installed_entry_points(tree, monkeypatch) -> None:
+    import sys
+
+    from session_lint.registry import load_rules
+
+    poisoned_project(tree)
+    before = set(sys.modules)
+    monkeypatch.syspath_prepend(str(tree))  # even with the project importable
+    ruleset = load_rules()
+    assert set(ruleset.origins.values()) == {"session-lint " + __import__("session_lint").__version__}
+    assert not {"session_lint_rules", "app", "conftest", "setup", "sitecustomize"} & (set(sys.modules) - before)
+
+
+def test_github_output_escapes_every_special_character() -> None:
+    from session_lint.diagnostics import Diagnostic, Location
+    from session_lint.formatters import format_github
+
+    diagnostic = Diagnostic("ORM101", "a%b\rc\nd::warning::x", "dir,x/we%ird:\r\nname.py", Location(3, 4),
+                            Location(3, 9), 3)
+    line = format_github(diagnostic)
+    assert "\n" not in line and "\r" not in line
+    assert line == ("::warning file=dir%2Cx/we%25ird%3A%0D%0Aname.py,line=3,col=4,endLine=3,endColumn=9,"
+                    "title=ORM101::ORM101 a%25b%0Dc%0Ad::warning::x")
+
+
+def test_json_output_is_valid_whatever_the_message_holds() -> None:
+    from session_lint.diagnostics import Diagnostic, Location
+    from session_lint.formatters import format_json
+
+    odd = "\x00\x1b[31m\"\\\u2028" + os.fsdecode(b"\xff")
+    diagnostic = Diagnostic("ORM101", odd, odd + ".py", Location(1, 1), Location(1, 2), 1, hint=odd)
+    text = format_json([diagnostic])
+    text.encode("ascii")  # pure ASCII: safe in any terminal encoding and any reader
+    assert json.loads(text)[0]["message"] == odd
+
+
+def test_pool_that_breaks_while_tasks_are_submitted() -> None:
+    """`submit` raises once a worker has died: the tasks not submitted are retried, not lost."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from session_lint.runner import _submit
+
+    class Pool:
+        calls = 0
+
+        def submit(self, function, task):
+            self.calls += 1
+            if self.calls == 3:
+                raise BrokenProcessPool("a child process terminated abruptly")
+            return f"future of {task}"
+
+    futures, unsubmitted = _submit(Pool(), print, ["a", "b", "c", "d"])
+    assert futures == [("a", "future of a"), ("b", "future of b")] and unsubmitted == ["c", "d"]

@@ -27,6 +27,7 @@ SOURCE_FILES = [
     Path(__file__).resolve().parents[1] / "src/session_lint/semantic/narrowing.py",
     Path(__file__).resolve().parents[1] / "src/session_lint/rules/orm201_unchecked_none_result.py",
     Path(__file__).resolve().parents[1] / "src/session_lint/semantic/queries.py",
+    Path(__file__).resolve().parents[1] / "src/session_lint/semantic/exits.py",
 ]
 
 
@@ -369,6 +370,79 @@ def test_is_guarded_treats_a_dereference_as_proof() -> None:
         x.a
         return x
     """) == {3: False, 4: True}
+
+
+# -- helpers that never return, rows known to exist (issue 7, real-world corpus) ------------------
+def test_a_local_helper_never_returns_only_when_it_cannot() -> None:
+    assert lint("""
+    import typing
+
+    def annotated(key) -> typing.NoReturn:
+        raise KeyError(key)
+
+    def returns_early(key):
+        if key:
+            return None
+        raise KeyError(key)
+
+    def nested_return_does_not_count(key):
+        def inner():
+            return 1
+        raise KeyError(inner())
+
+    def generator(key):
+        yield key
+        raise KeyError(key)
+
+    def f(session: Session, i):
+        a = session.get(User, i)
+        if a is None:
+            annotated(i)
+        b = session.get(User, i)
+        if b is None:
+            returns_early(i)
+        c = session.get(User, i)
+        if c is None:
+            nested_return_does_not_count(i)
+        d = session.get(User, i)
+        if d is None:
+            generator(i)
+        return a.x, b.x, c.x, d.x
+    """) == [28, 34]
+
+
+def test_a_written_row_is_known_only_on_its_own_session_and_before_it_is_removed() -> None:
+    assert lint("""
+    def f(session: Session, other: Session):
+        user = User(name="ann")
+        session.add(user)
+        session.commit()
+        same = session.get(User, user.id)
+        elsewhere = other.get(User, user.id)
+        session.expunge_all()
+        later = session.get(User, user.id)
+        return same.name, elsewhere.name, later.name
+    """) == [10, 12]
+
+
+def test_a_write_after_the_lookup_does_not_count() -> None:
+    assert lint("""
+    def f(session: Session):
+        first = session.query(User).first()
+        session.add(User(name="ann"))
+        return first.name
+    """) == [6]
+
+
+def test_get_or_create_needs_the_same_lookup_and_an_insert_in_the_missing_branch() -> None:
+    assert lint("""
+    def f(session: Session, name):
+        user = session.query(User).filter_by(name=name).first()
+        if user is not None:
+            session.add(User(name=name))
+        user = session.query(User).filter_by(name=name).first()
+        return user.id
+    """) == [9]
 
 
 # -- the code itself -------------------------------------------------------------------------------

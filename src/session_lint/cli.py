@@ -56,8 +56,10 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
             verbose: bool) -> int:
     """Lint Python files for SQLAlchemy session mistakes (default path: the current directory)."""
     ruleset = load_rules()
+    # A rule plugin that cannot load is an installation problem: the run goes on with the
+    # other rules, and exits 2 so that CI does not pass with rules silently missing.
     for problem in ruleset.errors:
-        click.echo(f"session-lint: warning: {problem}", err=True)
+        click.echo(f"session-lint: error: {problem}", err=True)
 
     if list_rules:
         _print_rules(ruleset)
@@ -108,7 +110,8 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     elif report.tracebacks:
         click.echo("session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks", err=True)
 
-    if discovery.problems or report.errors or any(d.code == INTERNAL_ERROR for d in diagnostics):
+    if (discovery.problems or report.errors or ruleset.errors
+            or any(d.code == INTERNAL_ERROR for d in diagnostics)):
         return EXIT_ERROR
     if diagnostics and not exit_zero:
         return EXIT_FINDINGS

@@ -154,7 +154,11 @@ def _walk(root: Path, discovery: Discovery, excluded, gitignores: _GitIgnores, a
             try:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
-            except OSError:
+            except OSError as error:
+                # A link loop (l1.py -> l2.py -> l1.py) raises here, unlike a broken link.
+                if entry.name.endswith(".py"):
+                    problem = "symbolic link loop" if error.errno == errno.ELOOP else (error.strerror or str(error))
+                    discovery.warnings.append((str(path), f"{problem}; skipped"))
                 continue
             if not is_dir and not is_file:
                 if entry.is_symlink() and entry.name.endswith(".py"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 import traceback
+import weakref
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import List, Optional, Sequence, Tuple, Type, Union
@@ -111,7 +112,8 @@ def _lint_source(
         return result
     if file_is_exempt(text):
         return result
-    if not _may_match(text, rules):
+    names = _TokenCheck(text, index)
+    if not any(names.passes(rule) for rule in rules):
         return result
     size = len(source)
     if size > MAX_FILE_BYTES:
@@ -145,7 +147,7 @@ def _lint_source(
     lines = text.splitlines()
     noqa = parse_noqa(lines)
     for rule in rule_objects:
-        if rule.tokens and not any(token in text for token in rule.tokens):
+        if not names.passes(rule):
             continue
         try:
             findings = list(rule.check(context))
@@ -213,9 +215,44 @@ def _syntax_error(text: str, filename: str, error: cst.ParserSyntaxError) -> Dia
                             max(error.raw_line, 1), max(error.raw_column, 0) + 1)
 
 
-def _may_match(text: str, rules: Sequence[Type[Rule]]) -> bool:
+def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPTY_INDEX) -> bool:
     """Cheap pre-parse filter: can any enabled rule find anything in this text?"""
-    return any(not rule.tokens or any(token in text for token in rule.tokens) for rule in rules)
+    check = _TokenCheck(text, index)
+    return any(check.passes(rule) for rule in rules)
+
+
+_may_match = may_match
+
+
+class _TokenCheck:
+    """Does a rule's token occur in the text, or the name of one of the project's session
+    factories? A module that uses `from app.db import Db; s = Db()` names no session class
+    and no sessionmaker, yet has sessions; every use of an imported factory spells its name."""
+
+    def __init__(self, text: str, index: ProjectIndex) -> None:
+        self.text = text
+        self.index = index
+        self._names_found: Optional[bool] = None
+
+    def passes(self, rule: Union[Rule, Type[Rule]]) -> bool:
+        tokens = rule.tokens
+        if not tokens or any(token in self.text for token in tokens):
+            return True
+        if self._names_found is None:
+            # Asked only for a file some rule would skip: a lazy index is built on demand.
+            self._names_found = any(name in self.text for name in _factory_names(self.index))
+        return self._names_found
+
+
+_FACTORY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, Tuple[str, ...]]" = weakref.WeakKeyDictionary()
+
+
+def _factory_names(index: ProjectIndex) -> Tuple[str, ...]:
+    names = _FACTORY_NAMES.get(index)
+    if names is None:
+        names = tuple(sorted({info.name for info in index.factories()}))
+        _FACTORY_NAMES[index] = names
+    return names
 
 
 def _to_diagnostic(rule: Rule, finding: Finding, model: SemanticModel, filename: str) -> Diagnostic:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple, Type
 
 from ._version import __version__
-from .diagnostics import INTERNAL_ERROR, PARSE_ERROR
+from .diagnostics import INTERNAL_ERROR
 from .project_index import EMPTY_INDEX, LazyProjectIndex, ProjectIndex
 from .rule import Rule
 from .settings import Settings
@@ -22,6 +22,9 @@ Result = Tuple[int, int, str, type]
 _rules: Optional[List[Type[Rule]]] = None
 _instances: Optional[List[Rule]] = None
 _index: Optional[ProjectIndex] = None
+# Rule plugins that failed to load, not yet reported (once per process: flake8 has no
+# channel for a run-wide problem, and a warning on stderr would leave the exit code 0).
+_unreported_load_errors: List[str] = []
 
 
 def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
@@ -32,6 +35,7 @@ def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
         ruleset = load_rules()
         _rules = [ruleset.rules[code] for code in sorted(ruleset.rules)]
         _instances = [rule() for rule in _rules]
+        _unreported_load_errors.extend(ruleset.errors)
     return _rules, _instances
 
 
@@ -74,17 +78,20 @@ class SessionLintPlugin:
             yield (1, 0, f"{INTERNAL_ERROR} session-lint failed on this file: {type(error).__name__}: {error}", type(self))
 
     def _run(self) -> Iterator[Result]:
-        from .engine import lint_source
+        from .engine import lint_source, may_match
 
         source = "".join(self.lines)
         rules, instances = _load()
-        if not any(not rule.tokens or any(t in source for t in rule.tokens) for rule in rules):
+        while _unreported_load_errors:
+            yield (1, 0, f"{INTERNAL_ERROR} {_unreported_load_errors.pop(0)}", type(self))
+        if not may_match(source, rules, _project_index()):
             return
         settings = Settings(root=Path(os.getcwd()))
         result = lint_source(source, self.filename, rules, settings, _project_index(), instances=instances)
+        # flake8 runs this plugin only on files Python itself parsed (else it reports E999
+        # and stops), so an ORM001 here is news: libcst rejected what Python accepts, the file
+        # is over the size limit, or too deeply nested to check. It is reported.
         for diagnostic in result.diagnostics:
-            if diagnostic.code == PARSE_ERROR:
-                continue  # flake8 reports syntax errors itself (E999)
             yield (
                 diagnostic.location.row,
                 diagnostic.location.column - 1,

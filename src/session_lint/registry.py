@@ -1,9 +1,9 @@
 """Finding rules: built-in and third-party rules register alike, through entry points."""
 from __future__ import annotations
 
-import sys
+import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Type
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
 
 from .rule import Rule
 
@@ -19,9 +19,7 @@ class RuleSet:
     errors: List[str] = field(default_factory=list)
 
     def add(self, rule: Type[Rule], origin: str) -> None:
-        problem = rule.validate() if isinstance(rule, type) and issubclass(rule, Rule) else (
-            f"{rule!r} is not a session_lint.Rule subclass"
-        )
+        problem = _problem(rule)
         if problem:
             self.errors.append(f"rule plugin {origin}: {problem}")
             return
@@ -38,12 +36,71 @@ class RuleSet:
         return ";".join(sorted(set(self.origins.values())))
 
 
-def _entry_points():
-    from importlib.metadata import entry_points
+def _problem(rule: object) -> Optional[str]:
+    """Why `rule` cannot run, found now rather than on every file (or in every worker)."""
+    if not (isinstance(rule, type) and issubclass(rule, Rule)):
+        return f"{rule!r} is not a session_lint.Rule subclass"
+    try:
+        problem = rule.validate()
+        if problem:
+            return problem
+        tokens = rule.tokens
+        if not isinstance(tokens, (tuple, list)) or not all(isinstance(token, str) for token in tokens):
+            return f"rule {rule.code}: `tokens` must be a tuple of strings, not {tokens!r}"
+        rule()  # rules are created once per process; one that cannot be created never runs
+    except (Exception, SystemExit) as error:
+        return f"rule {getattr(rule, 'code', rule)!s} cannot be created: {type(error).__name__}: {error}"
+    return None
 
-    if sys.version_info >= (3, 10):
-        return list(entry_points(group=ENTRY_POINT_GROUP))
-    return list(entry_points().get(ENTRY_POINT_GROUP, []))  # pragma: no cover - Python 3.9
+
+def _cheap_name(distribution: Any) -> Optional[str]:
+    """The distribution's name from its `name-version.dist-info` directory, without reading
+    METADATA for every installed distribution (Python 3.10+ offers `_normalized_name`)."""
+    name = getattr(distribution, "_normalized_name", None)
+    if name:
+        return name
+    path = getattr(distribution, "_path", None)  # Python 3.9's PathDistribution
+    stem = getattr(path, "name", "")
+    if stem.endswith((".dist-info", ".egg-info")) and "-" in stem:
+        return stem.split("-", 1)[0]
+    return None
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _entry_points() -> List[Tuple[Any, str]]:
+    """Every `session_lint.rules` entry point of the installed distributions, with its origin
+    (`"<distribution> <version>"`).
+
+    The origin is part of the results cache key: a plugin upgrade must invalidate cached
+    results. Python 3.9's `EntryPoint` does not know its distribution (no `.dist`), so walk
+    the distributions instead, on every version alike. A distribution found twice on
+    `sys.path` counts once, the first one (the one imports would use), as `entry_points()`
+    does on Python 3.10+.
+    """
+    from importlib.metadata import distributions
+
+    found: List[Tuple[Any, str]] = []
+    seen = set()
+    for distribution in distributions():
+        try:
+            key = _cheap_name(distribution) or distribution.metadata["Name"]
+            if key:
+                key = _normalized(key)
+                if key in seen:
+                    continue
+                seen.add(key)
+            group = [ep for ep in distribution.entry_points if ep.group == ENTRY_POINT_GROUP]
+            if group:
+                name = distribution.metadata["Name"]
+                origin = f"{name} {distribution.version}" if name else None
+        except Exception:  # damaged metadata of some unrelated distribution
+            continue
+        for entry_point in group:
+            found.append((entry_point, origin or entry_point.value))
+    return found
 
 
 def _as_rules(obj: object) -> Iterable[object]:
@@ -56,18 +113,13 @@ def _as_rules(obj: object) -> Iterable[object]:
 
 def load_rules() -> RuleSet:
     ruleset = RuleSet()
-    found = sorted(_entry_points(), key=lambda ep: (ep.name != "builtin", ep.name))
-    builtin_registered = any(ep.name == "builtin" and ep.value == "session_lint.rules:BUILTIN_RULES" for ep in found)
-    for entry_point in found:
-        distribution = getattr(entry_point, "dist", None)
-        origin = (
-            f"{distribution.metadata['Name']} {distribution.version}"
-            if distribution is not None
-            else entry_point.value
-        )
+    found = sorted(_entry_points(), key=lambda pair: (pair[0].name != "builtin", pair[0].name))
+    builtin_registered = any(ep.name == "builtin" and ep.value == "session_lint.rules:BUILTIN_RULES"
+                             for ep, _ in found)
+    for entry_point, origin in found:
         try:
             loaded = entry_point.load()
-        except Exception as error:  # a broken plugin must not take the run down
+        except (Exception, SystemExit) as error:  # a broken plugin must not take the run down
             ruleset.errors.append(
                 f"rule plugin `{entry_point.name} = {entry_point.value}` failed to load: "
                 f"{type(error).__name__}: {error}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,14 +149,14 @@ def _lint_in_pool(items: List[Item], job: Job, jobs: int) -> List[Output]:
     failed: List[Item] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,),
                              mp_context=_context()) as pool:
-        futures: List[Tuple[List[Item], "Future[List[Output]]"]] = [
-            (chunk, pool.submit(_lint_chunk, chunk)) for chunk in chunks
-        ]
+        futures, unsubmitted = _submit(pool, _lint_chunk, chunks)
         for chunk, future in futures:
             try:
                 outputs.extend(future.result())
             except BrokenProcessPool:
                 failed.extend(chunk)
+        for chunk in unsubmitted:
+            failed.extend(chunk)
     if failed:
         outputs.extend(_isolate_crashes(failed, job))
     return outputs
@@ -171,8 +171,10 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
     while remaining:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(job,),
                                  mp_context=_context()) as pool:
-            futures = [(item, pool.submit(_lint_item, item)) for item in remaining]
-            remaining = []
+            futures, unsubmitted = _submit(pool, _lint_item, remaining)
+            if not futures:  # pragma: no cover - a fresh pool broke before its first task
+                outputs.append(_crashed(unsubmitted.pop(0)[0]))
+            remaining = list(unsubmitted)
             culprit_found = False
             for item, future in futures:
                 try:
@@ -184,6 +186,18 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
                     else:
                         remaining.append(item)
     return outputs
+
+
+def _submit(pool: ProcessPoolExecutor, function, tasks: list) -> Tuple[list, list]:
+    """(task, future) pairs, and the tasks left unsubmitted because a worker died meanwhile
+    (`submit` raises BrokenProcessPool once the pool is broken)."""
+    futures = []
+    for position, task in enumerate(tasks):
+        try:
+            futures.append((task, pool.submit(function, task)))
+        except BrokenProcessPool:
+            return futures, list(tasks[position:])
+    return futures, []
 
 
 def _crashed(path: str) -> Output:

@@ -19,7 +19,7 @@ class CommitInLoop(Rule):
     code = "ORM103"
     name = "commit-in-loop"
     summary = "`session.commit()` once per row inside a loop that adds one object per iteration"
-    tokens = (".commit(",)
+    tokens = ("commit",)
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for found in context.model.get(BatchingAnalysis).commits_per_row():

@@ -23,7 +23,7 @@ class ImplicitIoAfterCommit(Rule):
     code = "ORM105"
     name = "implicit-io-after-commit"
     summary = "an `AsyncSession` instance is read synchronously after `commit()` expired it"
-    tokens = ("commit", "async with")
+    tokens = ("commit", "async")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         transactions = context.model.transactions

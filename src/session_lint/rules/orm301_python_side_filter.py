@@ -9,8 +9,8 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource, names_in, row_target
-from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, quote, reportable,
-                            row_comprehensions, translator, where_text)
+from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, is_test_module, quote,
+                            reportable, row_comprehensions, translator, where_text)
 
 # Collections a filtering loop keeps rows in, and the method that keeps one.
 _EMPTY_COLLECTIONS = {"builtins.list": "append", "builtins.set": "add"}
@@ -41,6 +41,8 @@ class PythonSideFilter(Rule):
     tokens = ("query", "execute", "scalars")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_module(context):
+            return
         model = context.model
         rows = model.get(RowAnalysis)
         yield from reportable(model, chain(
@@ -91,6 +93,8 @@ class PythonSideFilter(Rule):
 
     def _finding(self, model: SemanticModel, source: RowSource, row: str, kept: KeptRows,
                  node: cst.CSTNode, where: cst.CSTNode) -> Optional[Finding]:
+        if model.get(RowAnalysis).locks_rows(source):
+            return None  # a filter moved into a `FOR UPDATE` read changes which rows it locks
         expressions = translator(model, row, source, where)
         parts = expressions.where(kept.conditions, kept.skips)
         if parts is None:

@@ -8,7 +8,7 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
-from .orm30x_shapes import first_row, quote, reportable
+from .orm30x_shapes import first_row, is_test_module, quote, reportable
 from .orm30x_sql import literal_bool, sort_key
 
 SORT_HINT = "an index can serve the order, and Python no longer sorts the whole list"
@@ -31,6 +31,8 @@ class PythonSideSortOrSlice(Rule):
     tokens = ("query", "execute", "scalars")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_module(context):
+            return
         model = context.model
         rows = model.get(RowAnalysis)
         calls = model.tree.of_type(cst.Call)

@@ -7,7 +7,8 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
-from .orm30x_shapes import RowComprehension, first_row, quote, reportable, row_comprehension, translator
+from .orm30x_shapes import (RowComprehension, first_row, is_test_module, quote, reportable, row_comprehension,
+                            translator)
 from .orm30x_sql import sort_key
 
 HINT = "the database computes one value and sends it instead of every row"
@@ -30,6 +31,8 @@ class PythonSideCountOrAggregate(Rule):
     tokens = ("query", "execute", "scalars")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_module(context):
+            return
         model = context.model
         rows = model.get(RowAnalysis)
         yield from reportable(model, (self._call(model, rows, call) for call in model.tree.of_type(cst.Call)))

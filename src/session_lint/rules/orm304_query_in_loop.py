@@ -10,7 +10,7 @@ from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
 from ..semantic.tree import iter_children
-from .orm30x_shapes import COMPREHENSIONS, quote, reportable
+from .orm30x_shapes import COMPREHENSIONS, is_test_module, quote, reportable
 
 HINT = "N items make N round trips to the database; one query with `.in_(...)` makes one"
 # Builder methods whose arguments are conditions on the rows, and those whose arguments are
@@ -62,9 +62,11 @@ class QueryInLoop(Rule):
     code = "ORM304"
     name = "query-in-loop"
     summary = "a query run once per loop item, selecting by that item (N+1 queries)"
-    tokens = ("query", "execute", "scalar", "get")
+    tokens = ("query", "execute", "scalar", "get", "_or_404")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_module(context):
+            return
         model = context.model
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)

@@ -10,9 +10,10 @@ from typing import FrozenSet, Iterable, Iterator, List, Optional, Union
 
 import libcst as cst
 
-from ..rule import Finding
+from ..rule import Finding, RuleContext
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource, loop_targets, row_target
+from ..semantic.testcode import in_test_code, is_test_file
 from .orm30x_sql import RowExpressions
 
 Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
@@ -72,10 +73,18 @@ def outer_loop_names(model: SemanticModel, node: cst.CSTNode) -> FrozenSet[str]:
 
 
 def reportable(model: SemanticModel, candidates: Iterable[Optional[Finding]]) -> Iterator[Finding]:
-    """The findings worth reporting: none in fallback code (see `in_fallback`)."""
+    """The findings worth reporting: none in fallback code (see `in_fallback`), none in a
+    test function or class (`def test_...`, `class Test...`, see `is_test_module` for files)."""
     for finding in candidates:
-        if finding is not None and not in_fallback(model, finding.node):
+        if finding is not None and not in_fallback(model, finding.node) and not in_test_code(model, finding.node):
             yield finding
+
+
+def is_test_module(context: RuleContext) -> bool:
+    """Test code runs its queries on a handful of fixture rows, and often loads everything on
+    purpose (`assert len(q.all()) == 3`, `q.all()[0]` to exercise a loader): the cost these
+    rules are about does not arise, so they skip test files (see `testcode.is_test_file`)."""
+    return is_test_file(context.filename, context.settings.root)
 
 
 def in_fallback(model: SemanticModel, node: cst.CSTNode) -> bool:

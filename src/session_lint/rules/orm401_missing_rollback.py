@@ -23,7 +23,7 @@ class MissingRollback(Rule):
     code = "ORM401"
     name = "missing-rollback"
     summary = "`except` after a failed `commit()`/`flush()` goes on without `session.rollback()`"
-    tokens = (".commit(", ".flush(")
+    tokens = ("commit", "flush")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for missing in context.model.get(RecoveryAnalysis).unrecovered_failures():

@@ -12,12 +12,15 @@ it does not, so `finally: if session: session.close()` closes on every path.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from .enclosing import SCOPE_BOUNDARY, local_function
 from .flow import ForwardAnalysis, Outcome, State, join
+from .members import MemberSessions
 from .sessions import SessionRef
+from .tree import iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -25,6 +28,62 @@ if TYPE_CHECKING:
 # how a path leaves: "return", "raise" (an explicit `raise` no local handler catches) or
 # "end" (falling off the end of the body)
 RETURN, RAISE, END = "return", "raise", "end"
+# Return annotations that say a function never returns.
+_NORETURN_TYPES = frozenset({
+    "typing.NoReturn", "typing_extensions.NoReturn", "typing.Never", "typing_extensions.Never",
+})
+
+
+class NeverReturns:
+    """Calls that never return: `model.get(NeverReturns).call(node)`.
+
+    The configured `noreturn-functions` (`abort()`, `sys.exit()`, resolved through imports),
+    and functions or methods (`self._raise_not_found(...)`) defined in this module that
+    cannot return: annotated `-> NoReturn` / `-> Never`, or whose body ends in a `raise`
+    statement and holds no `return` or `yield`. What the helper is called does not matter.
+    """
+
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+        self._class_of_self = model.get(MemberSessions).class_of_self
+        self._local: Dict[cst.FunctionDef, bool] = {}
+
+    def call(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call):
+            return False
+        if self.model.is_noreturn_call(node):
+            return True
+        function = local_function(self.model, node.func, self._class_of_self)
+        if function is None:
+            return False
+        if function not in self._local:
+            self._local[function] = self._annotated(function) or _always_raises(function)
+        return self._local[function]
+
+    def _annotated(self, function: cst.FunctionDef) -> bool:
+        returns = function.returns
+        if returns is None:
+            return False
+        return self.model.scopes.qualified_name(returns.annotation) in _NORETURN_TYPES
+
+
+def _always_raises(function: cst.FunctionDef) -> bool:
+    """The body ends in `raise` and nothing in it returns or yields (nested functions aside)."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False
+    last = body.body[-1]
+    if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Raise)):
+        return False
+    stack: List[cst.CSTNode] = [statement for statement in body.body if not isinstance(statement, SCOPE_BOUNDARY)]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Return, cst.Yield)):
+            return False
+        stack.extend(child for child in iter_children(current) if not isinstance(child, SCOPE_BOUNDARY))
+    return True
 
 
 class ExitAwareFlow(ForwardAnalysis):
@@ -44,15 +103,23 @@ class ExitAwareFlow(ForwardAnalysis):
     def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:
         """A path leaves the function, after the `finally:` and `with` exits on its way out."""
 
+    def raising(self, state: State) -> State:
+        """The state an uncaught `raise` carries through the `finally:` blocks on its way out."""
+        return state
+
     # -- ForwardAnalysis hooks ---------------------------------------------------------------
     def transfer(self, statement: cst.BaseSmallStatement, state: State) -> Optional[State]:
         state = self.apply(statement, state)
         if isinstance(statement, cst.Raise):
             self._leave(statement, state, RAISE)
             return None
-        if isinstance(statement, cst.Expr) and self.model.is_noreturn_call(statement.value):
+        if isinstance(statement, cst.Expr) and self.ends_path(statement.value):
             return None
         return state
+
+    def ends_path(self, expression: cst.BaseExpression) -> bool:
+        """An expression statement after which the path does not go on (`abort(404)`)."""
+        return self.model.is_noreturn_call(expression)
 
     def on_expression(self, expression: Optional[cst.CSTNode], state: State) -> State:
         return state if expression is None else self.apply(expression, state)
@@ -77,6 +144,8 @@ class ExitAwareFlow(ForwardAnalysis):
 
     # -- leaving ----------------------------------------------------------------------------
     def _leave(self, node: cst.CSTNode, state: State, how: str) -> None:
+        if how == RAISE:
+            state = self.raising(state)
         child: cst.CSTNode = node
         for ancestor in self.model.tree.ancestors(node):
             if ancestor is self.owner:

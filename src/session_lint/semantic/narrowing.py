@@ -17,7 +17,8 @@ dominates. What counts as a check:
   `x != None`, `isinstance(x, T)`, `hasattr(x, "a")`, `bool(x)`, a walrus `(x := ...)`,
   combined with `not`, `and`, `or`; it narrows the branch it guards (`if`, `while`, `assert`,
   `x and x.attr`, `x.attr if x else d`) and, when the other branch cannot fall through
-  (`return`, `raise`, `continue`, `break`, a call that never returns such as `abort(404)`),
+  (`return`, `raise`, `continue`, `break`, a call that never returns such as `abort(404)`
+  or a helper of the module annotated `-> NoReturn`, see `exits.NeverReturns`),
   everything after it;
 - a new value: `x = x or default`, `if x is None: x = ...`, or any other assignment;
 - a dereference itself: past `x.attr` the path only continues if `x` was not None, so
@@ -37,6 +38,7 @@ from typing import (
 
 import libcst as cst
 
+from .exits import NeverReturns
 from .flow import EMPTY, ForwardAnalysis, Outcome, State, join
 from .tree import iter_children
 
@@ -448,7 +450,7 @@ class _NoneFlow(ForwardAnalysis):
     def _call(self, call: cst.Call, state: State) -> MaybeState:
         after = self._dereference(call.func, call, CALL, state)
         after = self._evaluate_all(list(call.args), after)
-        if after is not None and self.model.is_noreturn_call(call):
+        if after is not None and self.model.get(NeverReturns).call(call):
             return None
         return after
 

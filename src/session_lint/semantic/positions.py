@@ -16,7 +16,10 @@ class Positions:
         if self._ranges is None:
             # unsafe_skip_copy keeps node identity, so ranges are keyed by our own nodes.
             wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._ranges = wrapper.resolve(PositionProvider)
+            # The provider's own pass, as `wrapper.resolve(PositionProvider)` runs it; resolve
+            # then also walks the whole tree once more with a visitor for batchable providers,
+            # even when there are none, which costs about as much again.
+            self._ranges = PositionProvider()._gen(wrapper)
         return self._ranges
 
     def range(self, node: cst.CSTNode) -> CodeRange:

@@ -25,7 +25,7 @@ import libcst as cst
 
 from . import sessions as origins
 from .enclosing import calls_in, guarding_tries, in_transaction_block, inside, local_function, owner_of
-from .exits import END, RAISE, ExitAwareFlow
+from .exits import END, RAISE, ExitAwareFlow, NeverReturns
 from .flow import State
 from .members import MEMBER, MemberSessions
 from .scopes import ScopeAnalysis
@@ -244,6 +244,15 @@ class _RecoveryFlow(ExitAwareFlow):
         if state and self.analysis.calls_recovering_helper(node):
             return frozenset()
         return self._drop_rebound(node, state)
+
+    def ends_path(self, expression: cst.BaseExpression) -> bool:
+        """`abort(409)`, `sys.exit()`, or a helper of this module that always raises."""
+        return self.model.get(NeverReturns).call(expression)
+
+    def raising(self, state: State) -> State:
+        """A handler that re-raises hands the error up: a `finally:` that then uses the
+        session meets the error on its way out whether or not the handler is there."""
+        return frozenset()
 
     def _drop_rebound(self, node: cst.CSTNode, state: State) -> State:
         """`session = Session()` again (the next iteration of a loop): a new, usable session."""

@@ -14,7 +14,7 @@ The python-side rules (ORM301-ORM304) all start from the same two questions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 # Loops whose body runs more than once: a value read inside is read on every turn.
 _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
+# How many `name = <expression>` steps `locks_rows` follows back from a statement.
+_MAX_NAME_HOPS = 4
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,32 @@ class RowAnalysis:
             if _names_entity(argument.value) or _is_table_columns(argument.value):
                 columns[argument.attr.value] = self.model.source_of(argument)
         return None, columns, grouped
+
+    def locks_rows(self, source: RowSource) -> bool:
+        """The rows come from a locking read (`SELECT ... FOR UPDATE`): `.with_for_update()`
+        on the statement, or on a CTE or subquery it reads (`locked = select(...)
+        .with_for_update().cte()` then `select(locked.c.id, locked.c.status)`). Such a read
+        locks every row it returns, so which rows it returns is part of what it does."""
+        if "with_for_update" in source.value.methods:
+            return True
+        root = source.value.root
+        return root is not None and self._mentions_locking(root, set(), 0)
+
+    def _mentions_locking(self, node: cst.CSTNode, seen: Set[str], depth: int) -> bool:
+        stack: List[cst.CSTNode] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Attribute) and current.attr.value == "with_for_update":
+                return True
+            if isinstance(current, cst.Name) and depth < _MAX_NAME_HOPS and current.value not in seen:
+                seen.add(current.value)
+                _, bindings = self.model.scopes.bindings_of(current)
+                for binding in bindings:
+                    if binding.kind in ("assign", "annassign") and binding.value is not None \
+                            and self._mentions_locking(binding.value, seen, depth + 1):
+                        return True
+            stack.extend(iter_children(current))
+        return False
 
     # -- were the rows loaded only for this? ------------------------------------------------------
     def loaded_only_for(self, source: RowSource, use: cst.CSTNode,

@@ -11,7 +11,7 @@ import libcst as cst
 from . import sessions as origins
 from .flow import EMPTY, ForwardAnalysis, State
 from .scopes import Binding
-from .sessions import SessionRef
+from .sessions import Creation, SessionRef
 from .tree import iter_children
 
 if TYPE_CHECKING:
@@ -25,6 +25,33 @@ CLOSE_METHODS = frozenset({"close", "invalidate", "reset"})
 VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
 VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
+# A session joined to a Connection that is already in a transaction (a caller's, or one this
+# function begins and ends itself) writes its rows into that transaction when it flushes:
+# from then on they are the transaction owner's business, not this session's.
+# These session calls flush (the query ones through autoflush, unless it is turned off).
+_FLUSH_METHODS = frozenset({"flush", "commit"})
+_AUTOFLUSH_METHODS = frozenset({"execute", "scalars", "scalar", "exec", "query", "get", "get_one"})
+_CONNECTION_TYPES = frozenset({
+    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
+    "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy.ext.asyncio.engine.AsyncConnection",
+})
+_ENGINE_TYPES = frozenset({
+    "sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
+    "sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.engine.AsyncEngine",
+})
+# Calls on a Connection that show this function manages its transaction.
+_CONNECTION_TRANSACTION_METHODS = frozenset({"begin", "begin_nested", "commit", "rollback"})
+# `t = session.begin()` / `session.get_transaction()`: `t.commit()` / `t.rollback()` /
+# `t.close()` end the session's transaction (close() rolls it back).
+_TRANSACTION_GETTERS = frozenset({"begin", "get_transaction"})
+_TRANSACTION_ENDS = frozenset({"commit", "rollback", "close"})
+# `with pytest.raises(...)`, `self.assertRaises(...)`, SQLAlchemy's `expect_raises(...)`: the
+# block is expected to fail, and work it touches is on an error path.
+_EXPECTED_ERROR_MANAGERS = frozenset({
+    "raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp",
+    "expect_raises", "expect_raises_message",
+})
+TRANSACTION = "transaction"  # origin of a SessionRef that stands for `t` in `t = session.begin()`
 # Top-level packages whose functions never commit the application's session.
 _FOREIGN_PACKAGES = frozenset(
     """flask werkzeug jinja2 sqlalchemy flask_sqlalchemy flask_login flask_wtf wtforms
@@ -206,6 +233,141 @@ class TransactionAnalysis:
         top = (binding.qualified or binding.module or "").split(".")[0]
         return top not in _FOREIGN_PACKAGES
 
+    def joins_external_transaction(self, creation: Creation, function: cst.CSTNode) -> bool:
+        """The session is bound to a Connection that is in a transaction someone else ends:
+        `Session(connection)` with a connection the caller passed in, `Session(bind=
+        op.get_bind())` in an Alembic migration, `Session(bind=other.connection())`, the
+        target of `with engine.begin() as conn:`, or a `conn = engine.connect()` whose
+        transaction this function begins, commits or rolls back itself. Its flushed rows
+        belong to that transaction (SQLAlchemy's "joining a Session into an external
+        transaction"); closing the session does not discard them.
+
+        A parameter counts as a connection when annotated `Connection`/`AsyncConnection`,
+        or, unannotated, when its name says so (`connection`, `conn`, `db_conn`); a
+        parameter annotated `Engine` never does.
+        """
+        bind = bind_argument(creation.node)
+        return bind is not None and self._in_external_transaction(bind, function, 0)
+
+    def _in_external_transaction(self, value: cst.BaseExpression, function: cst.CSTNode, depth: int) -> bool:
+        if depth > 8:
+            return False
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Attribute):
+            # `Session(self.connection)`: the object that holds the connection owns it.
+            return "conn" in value.attr.value.lower()
+        if isinstance(value, cst.Call):
+            func = value.func
+            qualified = self.model.scopes.qualified_name(func) or ""
+            if qualified.startswith("alembic.") and qualified.endswith(".get_bind"):
+                return True
+            return (isinstance(func, cst.Attribute) and func.attr.value == "connection"
+                    and self.model.sessions.session_of(func.value) is not None)
+        if isinstance(value, cst.Name):
+            _, bindings = self.model.scopes.bindings_of(value)
+            return bool(bindings) and all(
+                self._binding_in_external_transaction(binding, function, depth) for binding in bindings)
+        return False
+
+    def _binding_in_external_transaction(self, binding: Binding, function: cst.CSTNode, depth: int) -> bool:
+        scopes = self.model.scopes
+        if binding.kind == "param":
+            annotation = scopes.qualified_name(binding.annotation) if binding.annotation is not None else None
+            if annotation in _CONNECTION_TYPES:
+                return True
+            if annotation in _ENGINE_TYPES:
+                return False
+            return "conn" in binding.name.lower()
+        if binding.kind not in ("assign", "annassign", "with") or binding.value is None:
+            return False
+        value = binding.value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if binding.kind == "with" and _is_method_call(value, "begin"):
+            return True  # `with engine.begin() as conn:` commits when the block ends
+        if binding.kind != "with" and self._in_external_transaction(value, function, depth + 1):
+            return True
+        return _is_method_call(value, "connect") and self._manages_transaction(binding, function)
+
+    def _manages_transaction(self, binding: Binding, function: cst.CSTNode) -> bool:
+        """`conn.begin()`, `conn.commit()`... on this very connection, in `function`."""
+        scopes = self.model.scopes
+        for call in self.model.tree.of_type(cst.Call):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value in _CONNECTION_TRANSACTION_METHODS
+                    and isinstance(func.value, cst.Name) and func.value.value == binding.name
+                    and _inside(self.model, call, function)):
+                _, bindings = scopes.bindings_of(func.value)
+                if any(found is binding for found in bindings):
+                    return True
+        return False
+
+
+def bind_argument(call: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """What `Session(bind)` / `Session(bind=...)` / `maker(bind=...)` is bound to, if shown."""
+    if not isinstance(call, cst.Call):
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "bind":
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[0].value if positional else None
+
+
+def is_unbound(creation: Creation) -> bool:
+    """`Session()` with no bind at all: it can track objects but never write them (a flush
+    raises UnboundExecutionError), so whatever is added to it is not meant to be stored.
+    Sessionmakers are not unbound: their bind is configured elsewhere (`maker.configure()`)."""
+    call = creation.node
+    if creation.factory.kind != "session-class" or not isinstance(call, cst.Call):
+        return False
+    return not any(arg.star or arg.keyword is None or arg.keyword.value in ("bind", "binds")
+                   for arg in call.args)
+
+
+def _is_method_call(value: Optional[cst.BaseExpression], method: str) -> bool:
+    return (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == method)
+
+
+def _expects_error(statement: cst.With) -> bool:
+    """`with pytest.raises(IntegrityError):` and its unittest/SQLAlchemy-testing cousins."""
+    for item in statement.items:
+        call = item.item
+        if isinstance(call, cst.Call):
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if name in _EXPECTED_ERROR_MANAGERS:
+                return True
+    return False
+
+
+def _reaching_binding(model: "SemanticModel", name: cst.Name) -> Optional[Binding]:
+    """The binding of `name` written last before it in source order (a good enough guess of
+    the one that reaches it, for messages)."""
+    _, bindings = model.scopes.bindings_of(name)
+    at = model.positions.start(name)
+    best: Optional[Binding] = None
+    best_at = None
+    for binding in bindings:
+        start = model.positions.start(binding.node)
+        if (start.line, start.column) <= (at.line, at.column) and (
+                best_at is None or (start.line, start.column) > best_at):
+            best, best_at = binding, (start.line, start.column)
+    return best
+
+
+def _same_binding(model: "SemanticModel", one: cst.Call, other: cst.Call) -> bool:
+    """Two calls on one session key go to the same session object: for a name bound twice in
+    a function (`sess = Session(...)` ... `sess = Session(...)`), the same assignment."""
+    first, second = one.func, other.func
+    if not (isinstance(first, cst.Attribute) and isinstance(second, cst.Attribute)):
+        return True
+    if isinstance(first.value, cst.Name) and isinstance(second.value, cst.Name):
+        return _reaching_binding(model, first.value) is _reaching_binding(model, second.value)
+    return True
+
 
 def _inside(model: "SemanticModel", node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return any(ancestor is container for ancestor in model.tree.ancestors(node))
@@ -225,7 +387,8 @@ def _mentions_commit(model: "SemanticModel", function: cst.CSTNode) -> bool:
     return False
 
 
-Fact = Tuple[str, cst.Call]
+# (session key, the add/delete/merge call, whether a flush has sent it to the database since)
+Fact = Tuple[str, cst.Call, bool]
 
 
 class _UnsavedWorkFlow(ForwardAnalysis):
@@ -239,7 +402,8 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         self.methods: Dict[cst.Call, str] = {}
         self.autocommit: List[Set[str]] = []
         self.ignored: Set[str] = set()
-        self.committed_keys: Set[str] = set()
+        self.commits: Dict[str, List[cst.Call]] = {}
+        self.joined: Dict[str, bool] = {}
         self.reports: Dict[cst.Call, Tuple[str, Optional[cst.CSTNode]]] = {}
 
     # -- which sessions this function is responsible for -----------------------------------
@@ -250,6 +414,9 @@ class _UnsavedWorkFlow(ForwardAnalysis):
             ref.binding is None or ref.binding.scope.node is not self.owner
         ):
             return False  # a session of an enclosing function: that function ends it
+        if ref.origin in (origins.WITH, origins.LOCAL) and ref.creation is not None and is_unbound(ref.creation):
+            self.ignored.add(ref.key)
+            return False
         if ref.origin == origins.WITH:
             return ref.creation is not None and not ref.creation.autocommit
         if ref.origin == origins.LOCAL:
@@ -263,21 +430,68 @@ class _UnsavedWorkFlow(ForwardAnalysis):
             return self.is_view
         return False
 
+    def _joined(self, ref: SessionRef) -> bool:
+        """Bound to a Connection in an external transaction: a flush hands the rows to it."""
+        if ref.key not in self.joined:
+            self.joined[ref.key] = (ref.origin in (origins.WITH, origins.LOCAL) and ref.creation is not None
+                                    and self.analysis.joins_external_transaction(ref.creation, self.owner))
+        return self.joined[ref.key]
+
+    def _flushes(self, ref: SessionRef, method: str) -> bool:
+        if method in _FLUSH_METHODS:
+            return True
+        if method not in _AUTOFLUSH_METHODS or ref.creation is None:
+            return False
+        call = ref.creation.node
+        return not (isinstance(call, cst.Call) and any(
+            arg.keyword is not None and arg.keyword.value == "autoflush"
+            and isinstance(arg.value, cst.Name) and arg.value.value == "False" for arg in call.args))
+
+    def _resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
+        """Sessions, and `t` in `t = session.begin()` / `t = session.get_transaction()`."""
+        ref = self.model.sessions.session_of(node)
+        if ref is not None or not isinstance(node, cst.Name):
+            return ref
+        _, bindings = self.model.scopes.bindings_of(node)
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "annassign"):
+            return None
+        value = bindings[0].value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and not value.args
+                and value.func.attr.value in _TRANSACTION_GETTERS):
+            session = self.model.sessions.session_of(value.func.value)
+            if session is not None and session.origin != TRANSACTION:
+                return SessionRef(session.key, node.value, TRANSACTION, session.creation, session.binding)
+        return None
+
     def _apply(self, event: SessionEvent, state: State) -> State:
         ref = event.session
         key = ref.key
         method = event.method
+        if ref.origin == TRANSACTION:
+            # The session's transaction ends (close() rolls it back), or goes to someone who may end it.
+            return _drop(state, key) if method in _TRANSACTION_ENDS or method == "handoff" else state
         if method in WORK_METHODS:
             if any(key in keys for keys in self.autocommit) or not self._tracked(ref):
                 return state
             assert isinstance(event.node, cst.Call)
             self.refs[key] = ref
             self.methods[event.node] = method
-            return state | {(key, event.node)}
+            return state | {(key, event.node, False)}
         if method in SETTLE_METHODS or method == "handoff":
             if method == "commit":
-                self.committed_keys.add(key)
+                assert isinstance(event.node, cst.Call)
+                self.commits.setdefault(key, []).append(event.node)
             return _drop(state, key)
+        if method in ("expunge_all", "expunge") and isinstance(event.node, cst.Call):
+            # Objects not flushed yet are taken back on purpose; flushed rows stay in the
+            # transaction, which still needs its commit.
+            return _drop_expunged(self.model, state, key, event.node)
+        if self._flushes(ref, method):
+            if self._joined(ref):
+                return _drop(state, key)
+            return frozenset((k, call, flushed or k == key) for k, call, flushed in state)
         if method == "close":
             if ref.origin in (origins.LOCAL, origins.PARAM, origins.WITH):
                 self._report(state, {key}, "close", event.node)
@@ -285,14 +499,14 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         return state
 
     def _events(self, node: Optional[cst.CSTNode], state: State) -> State:
-        for event in self.analysis.events_in(node):
+        for event in self.analysis.events_in(node, self._resolve):
             state = self._apply(event, state)
         if node is not None and state and self.is_view:
             state = self._drop_framework_if_helper_commits(node, state)
         return state
 
     def _drop_framework_if_helper_commits(self, node: cst.CSTNode, state: State) -> State:
-        framework = {key for key, _ in state if self.refs[key].origin == origins.FRAMEWORK}
+        framework = {key for key, _, _ in state if self.refs[key].origin == origins.FRAMEWORK}
         if not framework:
             return state
         for call in _calls_in(node):
@@ -325,7 +539,13 @@ class _UnsavedWorkFlow(ForwardAnalysis):
     def exit_with(self, statement: cst.With, state: State, how: str) -> State:
         keys = self.autocommit[-1] if self.autocommit else set()
         state = frozenset(fact for fact in state if fact[0] not in keys)
-        ending = {key for key, _ in state
+        if _expects_error(statement):
+            # The block is meant to fail (`with pytest.raises(IntegrityError): s.flush()`):
+            # the work it flushes or adds is on an error path, whatever happens after.
+            touched = {event.session.key for event in self.analysis.events_in(statement.body, self._resolve)}
+            state = frozenset(fact for fact in state
+                              if fact[0] not in touched and not _inside(self.model, fact[1], statement))
+        ending = {key for key, _, _ in state
                   if self.refs[key].origin == origins.WITH and _bound_by(self.refs[key], statement)}
         if ending:
             self._report(state, ending, "with-end", statement)
@@ -344,7 +564,7 @@ class _UnsavedWorkFlow(ForwardAnalysis):
                       handler: cst.ExceptHandler) -> State:
         # Work added inside the try either failed or is the error path's business (ORM401);
         # work from before the try stays pending unless the try tried to commit it.
-        committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt)
+        committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt, self._resolve)
                      if event.method in SETTLE_METHODS}
         return frozenset(fact for fact in at_try_start if fact[0] not in committed)
 
@@ -355,7 +575,7 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         self._end_of_function(state, None)
 
     def _end_of_function(self, state: State, node: Optional[cst.CSTNode]) -> None:
-        for key in {key for key, _ in state}:
+        for key in {key for key, _, _ in state}:
             origin = self.refs[key].origin
             if origin == origins.WITH:
                 self._report(state, {key}, "return-in-with", node)
@@ -365,7 +585,7 @@ class _UnsavedWorkFlow(ForwardAnalysis):
                 self._report(state, {key}, "view-end", node)
 
     def _report(self, state: State, keys: Set[str], end: str, node: Optional[cst.CSTNode]) -> None:
-        for key, call in state:
+        for key, call, _ in state:
             if key in keys and call not in self.reports:
                 self.reports[call] = (end, node)
 
@@ -378,7 +598,8 @@ class _UnsavedWorkFlow(ForwardAnalysis):
                 end=end,
                 end_node=node,
                 scope_name=self.scope_name,
-                committed_elsewhere=_key_of(call, self) in self.committed_keys,
+                committed_elsewhere=any(_same_binding(self.model, commit, call)
+                                        for commit in self.commits.get(_key_of(call, self), ())),
             )
             for call, (end, node) in self.reports.items()
         ]
@@ -394,6 +615,23 @@ def _key_of(call: cst.Call, flow: _UnsavedWorkFlow) -> str:
 
 def _drop(state: State, key: str) -> State:
     return frozenset(fact for fact in state if fact[0] != key)
+
+
+def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.Call) -> State:
+    """`session.expunge_all()` takes back every pending (not yet flushed) object,
+    `session.expunge(obj)` the one of `session.add(obj)`."""
+    method = expunge.func.attr.value if isinstance(expunge.func, cst.Attribute) else ""
+    if method == "expunge" and not expunge.args:
+        return state
+    target = model.source_of(expunge.args[0].value) if method == "expunge" else None
+
+    def taken_back(fact: Fact) -> bool:
+        fact_key, call, flushed = fact
+        if fact_key != key or flushed:
+            return False
+        return target is None or bool(call.args) and model.source_of(call.args[0].value) == target
+
+    return frozenset(fact for fact in state if not taken_back(fact))  # type: ignore[arg-type]
 
 
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
