@@ -34,8 +34,9 @@ class UncheckedNoneResult(Rule):
     `assert user`, `user and user.email`, a walrus, `user = user or default`, a call that
     never returns such as `abort(404)`), when the value is only compared, returned, passed
     on or stored, for `.one()` / `.scalar_one()` / `.first_or_404()`, for statements that
-    always return one row (aggregates without GROUP BY, `.scalar()` of `count()`), and for
-    `.first()` on anything that is not provably a query.
+    always return one row (aggregates without GROUP BY, `.scalar()` of `count()`), for
+    `.first()` on anything that is not provably a query, and when the code has just made sure
+    the row is there (it stored the row itself, or re-reads it after get-or-create).
     """
 
     code = "ORM201"
