@@ -13,10 +13,9 @@ async def not_closed(user_id):
     return await session.get(User, user_id)
 
 
-async def session_class_not_closed(name):
+async def session_class_not_closed(user_id):
     session = AsyncSession(engine)  # expect: ORM102
-    session.add(User(name=name))
-    await session.commit()
+    return await session.get(User, user_id)
 
 
 async def maker_called_in_place(url):

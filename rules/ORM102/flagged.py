@@ -14,10 +14,17 @@ def returns_without_closing(user_id):
     return session.get(User, user_id)
 
 
-def falls_off_the_end(name):
+def falls_off_the_end(user_id):
     session = Session(engine)  # expect: ORM102
-    session.add(User(name=name))
+    print(session.get(User, user_id))
+
+
+def reads_after_the_last_commit(name):
+    session = Session(engine)  # expect: ORM102
+    user = User(name=name)
+    session.add(user)
     session.commit()
+    return user.id  # the expired attribute loads again: a new transaction, left open
 
 
 def closes_only_on_the_happy_path(user_id):
@@ -65,3 +72,10 @@ def maker_called_in_place(url):
 def annotated_local(user_id) -> str:
     session: Session = SessionLocal()  # expect: ORM102
     return session.get(User, user_id).name
+
+
+def maker_configured_elsewhere(user_id):
+    # a sessionmaker made without a bind is bound later by `maker.configure(bind=...)`
+    maker = sessionmaker()
+    session = maker()  # expect: ORM102
+    return session.get(User, user_id)

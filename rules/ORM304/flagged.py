@@ -71,3 +71,14 @@ def nested_loops_feed_the_inner_query(session: Session, teams) -> list:
                 select(User).where(User.team_id == team.id, User.role == role)
             ).all())
     return found
+
+
+def session_opened_before_the_loop(run_ids, SessionLocal):
+    # one session for every item: the queries can be merged
+    with SessionLocal() as session:
+        for run_id in run_ids:
+            yield session.execute(select(Post).where(Post.user_id == run_id)).all()  # expect: ORM304
+
+
+# a module-level `revision` alone does not make an Alembic script (no `down_revision`/`upgrade()`)
+revision = "abc"

@@ -5,6 +5,7 @@ from typing import Iterator
 from ..rule import Finding, Rule, RuleContext
 from ..semantic.exits import RAISE, RETURN
 from ..semantic.lifecycle import TEMPORARY, LifecycleAnalysis, UnclosedSession
+from ..semantic.testcode import in_test_code, is_test_file
 
 
 class SessionNotClosed(Rule):
@@ -14,7 +15,9 @@ class SessionNotClosed(Rule):
     connection checked out while a transaction is open, and its objects, until `close()`.
     Silent for `with`/`async with` targets, `finally: session.close()`, `contextlib.closing`,
     sessions returned, yielded, stored or passed on (a `get_db` dependency, a factory),
-    scoped sessions and Flask-SQLAlchemy's `db.session`, and module-level sessions.
+    scoped sessions and Flask-SQLAlchemy's `db.session`, and module-level sessions. Silent
+    in test code (test files, `test_*` functions, `Test*` classes): a test's session lives
+    for one short process step, and the test runner's teardown disposes of the engine.
     """
 
     code = "ORM102"
@@ -23,7 +26,11 @@ class SessionNotClosed(Rule):
     tokens = ("Session", "session", "maker")
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_file(context.filename, context.settings.root):
+            return  # a session left open in a test is routine: the teardown drops the engine
         for unclosed in context.model.get(LifecycleAnalysis).unclosed_sessions():
+            if in_test_code(context.model, unclosed.creation.node):
+                continue
             made = context.source_of(unclosed.creation.node)
             yield Finding(
                 node=unclosed.creation.node,

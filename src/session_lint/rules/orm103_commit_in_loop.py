@@ -4,6 +4,7 @@ from typing import Iterator
 
 from ..rule import Finding, Rule, RuleContext
 from ..semantic.batching import BatchingAnalysis, CommitPerRow
+from ..semantic.testcode import in_test_code, is_test_file
 
 
 class CommitInLoop(Rule):
@@ -13,7 +14,8 @@ class CommitInLoop(Rule):
     Silent when the commit is conditional (`if i % 1000 == 0:` batches), inside a `try`
     with handlers (each item is isolated on purpose), inside a `begin()` block, on a
     session made inside the loop, when the add happens in an inner loop, and in `while`
-    loops (queue consumers commit each item as it arrives).
+    loops (queue consumers commit each item as it arrives). Silent in test code (test files,
+    `test_*` functions, `Test*` classes): a fixture commits a handful of rows one by one.
     """
 
     code = "ORM103"
@@ -22,7 +24,11 @@ class CommitInLoop(Rule):
     tokens = ("commit",)
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        if is_test_file(context.filename, context.settings.root):
+            return  # a fixture commits a handful of rows; the cost does not arise
         for found in context.model.get(BatchingAnalysis).commits_per_row():
+            if in_test_code(context.model, found.commit):
+                continue
             label = found.session.label
             yield Finding(
                 node=found.commit.func,

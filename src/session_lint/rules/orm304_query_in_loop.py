@@ -68,6 +68,8 @@ class QueryInLoop(Rule):
         if is_test_module(context):
             return
         model = context.model
+        if _is_migration_script(model.tree.module):
+            return  # runs once per database, and is not edited after it is released
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)
                                       for call in model.tree.of_type(cst.Call)))
@@ -188,9 +190,37 @@ def _loop_feeding(model: SemanticModel, call: cst.Call, selectors: List[Selector
             if CHOOSES_TABLE in roles:
                 return None  # a different table or model on every turn: no `.in_()` joins them
             if PICKS in roles:
-                return ancestor
+                return None if _session_opened_in(model, call, ancestor) else ancestor
         child = ancestor
     return None
+
+
+def _session_opened_in(model: SemanticModel, call: cst.Call, loop: cst.CSTNode) -> bool:
+    """The query runs on a session (or connection) opened by a `with` inside the loop body:
+    one session per item, on purpose (a stream that gives its connection back between items,
+    work isolated per item); merging the queries means giving that up."""
+    current: cst.BaseExpression = call
+    while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+        current = current.func.value
+    if not isinstance(current, cst.Name):
+        return False
+    _, bindings = model.scopes.bindings_of(current)
+    return (len(bindings) == 1 and bindings[0].kind == "with"
+            and any(ancestor is loop for ancestor in model.tree.ancestors(bindings[0].node)))
+
+
+def _is_migration_script(module: cst.Module) -> bool:
+    """An Alembic revision script: module-level `revision`, `down_revision` and `def upgrade()`."""
+    names: Set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                           else [small.target] if isinstance(small, cst.AnnAssign) else [])
+                names.update(t.value for t in targets if isinstance(t, cst.Name))
+    return {"revision", "down_revision", "upgrade"} <= names
 
 
 def _roles(model: SemanticModel, selector: Selector, names: FrozenSet[str]) -> Set[str]:

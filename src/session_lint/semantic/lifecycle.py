@@ -16,6 +16,11 @@ Silent for `with` targets, scoped sessions and Flask-SQLAlchemy's `db.session` (
 framework ends them), module-level and class-level sessions (they live as long as the
 program), and sessions stored on an object (`self.session = Session()`).
 
+An unbound `Session()` (no bind, no binds; `transactions.is_unbound`) is not followed
+either: it cannot check out a connection at all (a flush or a query raises
+UnboundExecutionError), so there is nothing for `close()` to give back. A sessionmaker is
+not unbound: `maker.configure(bind=...)` binds it elsewhere.
+
 The ways out are `return`, the end of the body, and an explicit `raise` that no handler
 of the function catches, each after the `finally:` blocks on its way; a path through
 `if session:` only closes when the session exists, which is every path that has one.
@@ -35,7 +40,7 @@ from .exits import ExitAwareFlow
 from .flow import State
 from .queries import QUERY, RESULT, QueryValues
 from .sessions import Creation, SessionRef
-from .transactions import CLOSE_METHODS
+from .transactions import CLOSE_METHODS, is_unbound
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -50,6 +55,8 @@ _CONNECTION_TYPES = frozenset({
 })
 # A temporary session used like this is handed to a block that ends its transaction.
 _TRANSACTION_METHODS = frozenset({"begin", "begin_nested", "close"})
+# methods that end the transaction: after them the session holds no connection
+_ENDING_METHODS = frozenset({"commit", "rollback"})
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,8 @@ class LifecycleAnalysis:
         named: Dict[cst.CSTNode, Dict[cst.CSTNode, Tuple[Creation, SessionRef]]] = {}
         for call in tree.of_type(cst.Call):
             made = self.model.sessions.creation(call)
-            if made is None or made.scoped or made.autocommit or self._bound_to_connection(call):
+            if (made is None or made.scoped or made.autocommit or is_unbound(made)
+                    or self._bound_to_connection(call)):
                 continue
             value: cst.CSTNode = call
             parent = tree.parent_of(call)
@@ -193,12 +201,36 @@ class _LifecycleFlow(ExitAwareFlow):
 
     def apply(self, node: cst.CSTNode, state: State) -> State:
         for event in self.model.transactions.events_in(node):
-            if event.method in CLOSE_METHODS and event.session.key in self.keys:
+            if event.session.key not in self.keys:
+                continue
+            if event.method in CLOSE_METHODS or (event.method in _ENDING_METHODS and self._is_last_act(node)):
                 state = frozenset(fact for fact in state if fact[0] != event.session.key)
         created = self.creations.get(node)
         if created is not None:
             state = state | {(created[1].key, node)}
         return state
+
+    def _is_last_act(self, node: cst.CSTNode) -> bool:
+        """`session.commit()` that ends the function, or is followed only by `return name`
+        / `return <constant>`: the transaction is over, the connection is back in the pool,
+        and nothing starts a new one before the session is dropped (measured on SQLAlchemy
+        2.x: no connection stays checked out). `return user.id` after it is not: reading an
+        expired attribute begins a new transaction."""
+        tree = self.model.tree
+        line = tree.parent_of(node)
+        block = tree.parent_of(line) if line is not None else None
+        if not (isinstance(line, cst.SimpleStatementLine) and line.body[-1] is node
+                and isinstance(block, cst.IndentedBlock)):
+            return False
+        position = next(index for index, statement in enumerate(block.body) if statement is line)
+        rest = block.body[position + 1:]
+        if not rest:
+            return tree.parent_of(block) is self.owner
+        following = rest[0]
+        if not (isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Return)):
+            return False
+        value = following.body[0].value
+        return value is None or isinstance(value, (cst.Name, cst.Integer, cst.Float, cst.SimpleString))
 
     def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:
         for _, statement in state:
