@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequ
 import libcst as cst
 
 from . import sessions as origins
-from .flow import EMPTY, ForwardAnalysis, State
+from .enclosing import SCOPE_BOUNDARY as _SCOPE_BOUNDARY, calls_in
+from .flow import ForwardAnalysis, State
 from .scopes import Binding
 from .sessions import Creation, SessionRef
 from .tree import iter_children
@@ -59,7 +60,6 @@ _FOREIGN_PACKAGES = frozenset(
     random typing hashlib secrets functools itertools collections builtins decimal pathlib
     urllib http base64 requests string copy enum dataclasses""".split()
 )
-_SCOPE_BOUNDARY = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 @dataclass(frozen=True)
@@ -509,7 +509,7 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         framework = {key for key, _, _ in state if self.refs[key].origin == origins.FRAMEWORK}
         if not framework:
             return state
-        for call in _calls_in(node):
+        for call in calls_in(node):
             if self.analysis.may_commit_framework_session(call):
                 return frozenset(fact for fact in state if fact[0] not in framework)
         return state
@@ -636,12 +636,3 @@ def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.
 
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
     return ref.binding is not None and ref.binding.statement is statement
-
-
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        stack.extend(c for c in iter_children(current) if not isinstance(c, _SCOPE_BOUNDARY))
