@@ -307,10 +307,14 @@ def read_verdicts(path: Path = VERDICTS) -> List[Dict[str, str]]:
 
 def precision_table(verdicts: List[Dict[str, str]], findings: List[Dict[str, object]],
                     linted: Iterable[Tuple[str, str]]) -> List[str]:
+    """Two views per rule: every verdict ever recorded (all rounds: what the review found,
+    and which of those findings are no longer reported), and the findings of *this* run,
+    judged by their latest verdict (the precision a user sees today)."""
     reported = {finding_key(f) for f in findings}
     # Verdicts on projects left out of this run (--projects) are neither counted nor "gone".
     linted = set(linted)
     by_rule: Dict[str, Counter] = defaultdict(Counter)
+    latest: Dict[Tuple[str, str, str, int, str], Tuple[int, str]] = {}
     for row in verdicts:
         if (row["project"], row["version"]) not in linted:
             continue
@@ -321,14 +325,29 @@ def precision_table(verdicts: List[Dict[str, str]], findings: List[Dict[str, obj
         # finding lost: the "true, gone" column shows those).
         if key not in reported:
             counts["gone-" + row["verdict"]] += 1
-    lines = ["| rule | reviewed | true | false | precision | false alarms no longer reported | true findings no longer reported |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+        round_number = int(row.get("round") or 1)
+        if key not in latest or round_number >= latest[key][0]:
+            latest[key] = (round_number, row["verdict"])
+    for finding in findings:
+        key = finding_key(finding)
+        code = key[-1]
+        if code in ENGINE_CODES:
+            continue
+        verdict = latest.get(key)  # type: ignore[arg-type]
+        by_rule[code]["now-" + (verdict[1] if verdict else "unreviewed")] += 1
+    lines = ["| rule | verdicts (all rounds) | true | false | false alarms no longer reported | "
+             "true findings no longer reported | reported now | now true | now false | "
+             "now unreviewed | precision now |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for code in sorted(by_rule):
         counts = by_rule[code]
         reviewed = counts["true"] + counts["false"]
-        precision = f"{counts['true'] / reviewed:.2f}" if reviewed else "-"
-        lines.append(f"| {code} | {reviewed} | {counts['true']} | {counts['false']} | {precision} | "
-                     f"{counts['gone-false']} | {counts['gone-true']} |")
+        now = counts["now-true"] + counts["now-false"] + counts["now-unreviewed"]
+        judged = counts["now-true"] + counts["now-false"]
+        precision = f"{counts['now-true'] / judged:.2f}" if judged else "-"
+        lines.append(f"| {code} | {reviewed} | {counts['true']} | {counts['false']} | "
+                     f"{counts['gone-false']} | {counts['gone-true']} | {now} | {counts['now-true']} | "
+                     f"{counts['now-false']} | {counts['now-unreviewed']} | {precision} |")
     return lines
 
 

@@ -224,7 +224,8 @@ def test_gitignore_and_default_excludes(project, capsys) -> None:
 
 
 def test_syntax_error_is_orm001_and_run_goes_on(project, capsys) -> None:
-    (project / "app" / "broken.py").write_text("def f(:\n    session.add(x)\n")
+    # A file that mentions SQLAlchemy is parsed; its syntax error is reported, not skipped.
+    (project / "app" / "broken.py").write_text("def f(:\n    session.add(x)\nimport sqlalchemy\n")
     code, out, _ = run(["--output-format", "concise", "app"], capsys)
     assert code == 1
     lines = out.splitlines()
@@ -304,3 +305,11 @@ def test_no_python_files_is_a_warning_not_an_error(tmp_path: Path, monkeypatch, 
     assert (code, out) == (0, "")
     assert err.strip() == ("session-lint: warning: no Python files found under the given paths "
                            "(excluded, git-ignored, or none there)")
+
+
+def test_a_file_that_cannot_hold_sqlalchemy_code_is_not_parsed(project, capsys) -> None:
+    # No `sqlalchemy`/`sqlmodel`/`.query`/project factory name: no rule can find anything,
+    # so the file is not parsed and its syntax is left to the Python linter (E999, ruff).
+    (project / "app" / "other.py").write_text("def f(:\n    seen.add(x)\n")
+    code, out, _ = run(["--output-format", "concise", "app/other.py"], capsys)
+    assert (code, out) == (0, "")

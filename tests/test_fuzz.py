@@ -64,3 +64,15 @@ def test_session_variants_make_every_rule_run() -> None:
 )
 def test_tricky_shapes_in_every_variant(source: str) -> None:
     assert lint_generated(source) is None
+
+
+# -- programs the long campaign found, minimized -------------------------------------------------------
+@pytest.mark.parametrize("filename", ["/x.py", "generated.py"])
+def test_relative_import_above_the_filesystem_root(filename: str) -> None:
+    # `from ... import engine` in /x.py: the package three levels up is above "/"; resolving
+    # the import for the project index raised ValueError ("PosixPath('/') has an empty name").
+    source = ("from sqlalchemy.orm import Session\nfrom ... import engine\n\n"
+              "def f():\n    with Session(engine) as session:\n        session.add(1)\n")
+    result = lint_source(source, filename, BUILTIN_RULES, Settings())
+    assert [d.code for d in result.diagnostics] == ["ORM101"]
+    assert lint_generated("from...import(a,b);\n") is None

@@ -15,6 +15,9 @@ from session_lint.flake8_plugin import SessionLintPlugin
 from session_lint.rules import BUILTIN_RULES
 from session_lint.runner import lint_files
 
+# The hostile sources end with `import sqlalchemy`: a file with no sign of SQLAlchemy is not
+# parsed at all (no rule could find anything in it), and these tests are about files that are.
+
 BAD = (
     "from sqlalchemy.orm import Session\n\n"
     "def create(engine):\n"
@@ -44,13 +47,13 @@ def flake8(lines: List[str]) -> List[Tuple[int, int, str]]:
 @pytest.mark.parametrize(
     "data, expected",
     [
-        (b"def f(:\n    session.add(x)\n", "syntax error: invalid syntax"),
-        (b'print "hello"\nsession.add(1)\n', "syntax error: Missing parentheses in call to 'print'"),
-        (b"s = '\xe9\xff'\nsession.add(s)\n", "cannot read source"),
-        (b"x = 1\x00\nsession.add(1)\n", "the file contains NUL bytes"),
+        (b"def f(:\n    session.add(x)\nimport sqlalchemy\n", "syntax error: invalid syntax"),
+        (b'print "hello"\nsession.add(1)\nimport sqlalchemy\n', "syntax error: Missing parentheses in call to 'print'"),
+        (b"s = '\xe9\xff'\nsession.add(s)\nimport sqlalchemy\n", "cannot read source"),
+        (b"x = 1\x00\nsession.add(1)\nimport sqlalchemy\n", "the file contains NUL bytes"),
         (bytes(range(256)) * 4 + b".add(", "the file contains NUL bytes"),
-        (b"x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"\nsession.add(x)\n", "too many nested parentheses"),
-        (b"# -*- coding: not-a-codec -*-\nsession.add(1)\n", "cannot read source"),
+        (b"x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"\nsession.add(x)\nimport sqlalchemy\n", "too many nested parentheses"),
+        (b"# -*- coding: not-a-codec -*-\nsession.add(1)\nimport sqlalchemy\n", "cannot read source"),
     ],
     ids=["syntax", "python2", "not-utf8", "nul", "binary", "deep-parens", "bad-cookie"],
 )
@@ -64,12 +67,12 @@ def test_unparseable_source_is_one_orm001(data: bytes, expected: str) -> None:
     "data",
     [
         b"",
-        b"# -*- coding: latin-1 -*-\ns = '\xe9'\nsession.add(s)\n",
+        b"# -*- coding: latin-1 -*-\ns = '\xe9'\nsession.add(s)\nimport sqlalchemy\n",
         b"\xef\xbb\xbf" + BAD.encode(),
         BAD.replace("\n", "\r\n").encode(),
         BAD.replace("\n", "\r").encode(),
-        b"x = " + b"+".join([b"a"] * 2000) + b"\nsession.add(x)\n",
-        b"x = '" + b"(" * 500 + b"'\nsession.add(x)\n",
+        b"x = " + b"+".join([b"a"] * 2000) + b"\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = '" + b"(" * 500 + b"'\nsession.add(x)\nimport sqlalchemy\n",
     ],
     ids=["empty", "latin1-cookie", "bom", "crlf", "cr", "long-operator-chain", "brackets-in-string"],
 )
@@ -82,8 +85,38 @@ def test_odd_but_valid_source_is_checked(data: bytes) -> None:
         assert found == []
 
 
+DEEP = 10000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = " + b"-" * DEEP + b"1\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = " + b"not " * DEEP + b"y\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = session" + b".a" * DEEP + b"\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = session.query" + b"()" * DEEP + b"\n",
+        b"x = session.query(User)" + b".filter(a)" * DEEP + b".first()\n",
+        b"x = a" + b"[0]" * DEEP + b"\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = " + b"+".join([b"a"] * DEEP) + b"\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = " + b"lambda: " * DEEP + b"1\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = " + b"a if b else " * DEEP + b"c\nsession.add(x)\nimport sqlalchemy\n",
+        b"x = " + b"**".join([b"2"] * DEEP) + b"\nsession.add(x)\nimport sqlalchemy\n",
+        b"if a:\n    pass\n" + b"elif a:\n    session.add(x)\n" * DEEP + b"import sqlalchemy\n",
+    ],
+    ids=["unary-minus", "not", "attribute-chain", "call-chain", "method-chain", "subscript-chain",
+         "operator-chain", "lambda", "conditional", "power", "elif-chain"],
+)
+def test_10000_deep_expressions_without_brackets_are_one_orm001(data: bytes) -> None:
+    # Without the guard, libcst's parser spends minutes on each (its cost grows faster than
+    # the depth) and the attribute chain takes more than 5 GB.
+    found = codes(data)
+    assert len(found) == 1, found
+    row, code, message = found[0]
+    assert code == "ORM001" and ("nested too deeply" in message or "levels deep" in message), message
+
+
 def test_huge_file_is_reported_not_parsed() -> None:
-    data = b"".join(b"x_%d = %d\n" % (i, i) for i in range(1_000_000)) + b"session.add(1)\n"
+    data = b"".join(b"x_%d = %d\n" % (i, i) for i in range(1_000_000)) + b"session.add(1)\nimport sqlalchemy\n"
     assert len(data) > 8 * 1024 * 1024
     found = codes(data)
     assert len(found) == 1 and found[0][1] == "ORM001" and "larger than the 8 MB limit" in found[0][2]
@@ -97,8 +130,8 @@ def test_huge_file_without_anything_to_find_is_fine() -> None:
 # -- the same inputs through flake8 ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
-    ["def f(:\n    session.add(x)\n", "x = 1\x00\nsession.add(1)\n", "", "\ufeff" + BAD,
-     "x = " + "(" * 10000 + "1" + ")" * 10000 + "\nsession.add(x)\n", BAD.replace("\n", "\r\n")],
+    ["def f(:\n    session.add(x)\nimport sqlalchemy\n", "x = 1\x00\nsession.add(1)\nimport sqlalchemy\n", "", "\ufeff" + BAD,
+     "x = " + "(" * 10000 + "1" + ")" * 10000 + "\nsession.add(x)\nimport sqlalchemy\n", BAD.replace("\n", "\r\n")],
     ids=["syntax", "nul", "empty", "bom", "deep", "crlf"],
 )
 def test_flake8_plugin_never_raises(text: str) -> None:
@@ -271,18 +304,19 @@ def test_plugin_that_fails_to_import(monkeypatch, capsys, tree) -> None:
 # -- each hostile source file through the command line, next to a good file ---------------------------
 # (name, bytes, the one line expected for it in concise output (a prefix, or None: no line), exit code)
 HOSTILE_FILES = [
-    ("syntax", b"def f(:\n    session.add(x)\n", "hostile.py:1:7: ORM001 syntax error: invalid syntax", 1),
-    ("python2", b'print "hello"\nsession.add(1)\n', "ORM001 syntax error: Missing parentheses in call to 'print'", 1),
-    ("not-utf8", b"s = '\xe9\xff'\nsession.add(s)\n", "hostile.py:1:1: ORM001 cannot read source: ", 1),
+    ("syntax", b"def f(:\n    session.add(x)\nimport sqlalchemy\n", "hostile.py:1:7: ORM001 syntax error: invalid syntax", 1),
+    ("python2", b'print "hello"\nsession.add(1)\nimport sqlalchemy\n', "ORM001 syntax error: Missing parentheses in call to 'print'", 1),
+    ("not-utf8", b"s = '\xe9\xff'\nsession.add(s)\nimport sqlalchemy\n", "hostile.py:1:1: ORM001 cannot read source: ", 1),
     ("latin1-cookie", b"# -*- coding: latin-1 -*-\ns = '\xe9'\n" + BAD.encode(), "hostile.py:7:9: ORM101 ", 1),
-    ("bad-cookie", b"# -*- coding: not-a-codec -*-\nsession.add(1)\n",
+    ("bad-cookie", b"# -*- coding: not-a-codec -*-\nsession.add(1)\nimport sqlalchemy\n",
      "hostile.py:1:1: ORM001 cannot read source: cannot determine the encoding", 1),
     ("bom", b"\xef\xbb\xbf" + BAD.encode(), "hostile.py:5:9: ORM101 ", 1),
-    ("nul", b"x = 1\x00\nsession.add(1)\n", "hostile.py:1:1: ORM001 cannot read source: the file contains NUL bytes", 1),
+    ("nul", b"x = 1\x00\nsession.add(1)\nimport sqlalchemy\n", "hostile.py:1:1: ORM001 cannot read source: the file contains NUL bytes", 1),
     ("cr", BAD.replace("\n", "\r").encode(), "hostile.py:5:9: ORM101 ", 1),
     ("crlf", BAD.replace("\n", "\r\n").encode(), "hostile.py:5:9: ORM101 ", 1),
-    ("deep", b"x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"\nsession.add(x)\n",
+    ("deep", b"x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"\nsession.add(x)\nimport sqlalchemy\n",
      "ORM001 syntax error: too many nested parentheses", 1),
+    ("deep-chain", b"x = session" + b".a" * 10000 + b"\nsession.add(x)\nimport sqlalchemy\n", "hostile.py:1:1: ORM001 ", 1),
     ("empty", b"", None, 1),
     ("binary", bytes(range(256)) * 64, "hostile.py:1:1: ORM001 cannot read source: the file contains NUL bytes", 1),
 ]
@@ -305,7 +339,7 @@ def test_cli_hostile_file_is_one_line_and_the_run_goes_on(tree, capsys, data: by
 
 
 def test_cli_50_mb_generated_file_is_one_line(tree, capsys) -> None:
-    (tree / "generated.py").write_bytes(b"x = 1\n" * (50 * 1024 * 1024 // 6) + b"session.add(x)\n")
+    (tree / "generated.py").write_bytes(b"x = 1\n" * (50 * 1024 * 1024 // 6) + b"session.add(x)\nimport sqlalchemy\n")
     code, out, err = cli(["--jobs", "2", "."], capsys)
     assert code == 1 and err == ""
     assert out.splitlines() == [
@@ -339,7 +373,7 @@ def test_hostile_files_together_with_json_output(tree, capsys) -> None:
     items = json.loads(captured.out)
     assert exit_info.value.code == 2  # missing.py
     assert {item["filename"] for item in items if item["code"] == "ORM001"} == {
-        "syntax.py", "python2.py", "not-utf8.py", "bad-cookie.py", "nul.py", "deep.py", "binary.py"}
+        "syntax.py", "python2.py", "not-utf8.py", "bad-cookie.py", "nul.py", "deep.py", "deep-chain.py", "binary.py"}
     assert not any(item["code"] == "ORM002" for item in items)
     assert "Traceback" not in captured.err
     assert captured.err.splitlines() == [

@@ -63,9 +63,10 @@ def _rule_findings(path: Path, index: ProjectIndex) -> List[Finding]:
 
 
 def _disable_prefilter(monkeypatch: pytest.MonkeyPatch, rules: Sequence[Type[Rule]]) -> None:
-    # An empty `tokens` means "always run" to both _may_match and the per-rule check.
+    # Empty `tokens` and `requires` mean "always run" to both _may_match and the per-rule check.
     for rule in rules:
         monkeypatch.setattr(rule, "tokens", ())
+        monkeypatch.setattr(rule, "requires", ())
 
 
 def _describe(with_filter: Sequence[object], without_filter: Sequence[object]) -> str:
@@ -157,3 +158,13 @@ def test_prefilter_hides_no_finding_in_unusual_spellings(
     unfiltered = [f for path in files for f in _rule_findings(path, index)]
     assert unfiltered, f"{name}: the example should have a finding without the prefilter"
     assert filtered == unfiltered, f"{name}: findings differ\n{_describe(filtered, unfiltered)}"
+
+
+def test_a_module_without_sqlalchemy_evidence_is_not_parsed() -> None:
+    from session_lint.engine import may_match
+
+    body = "def f(session, q):\n    session.add(x)\n    return q.first().name\n"
+    assert not may_match(body, BUILTIN_RULES)
+    assert may_match("import sqlalchemy as sa\n" + body, BUILTIN_RULES)
+    assert may_match("from flask_sqlalchemy import SQLAlchemy\n" + body, BUILTIN_RULES)
+    assert may_match(body + "u = User.query.first().name\n", BUILTIN_RULES)

@@ -24,6 +24,13 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 # Bracket nesting beyond this is checked with CPython's parser before libcst sees it:
 # CPython refuses more than 200 levels, and libcst's native parser can overflow its stack.
 _SUSPICIOUS_DEPTH = 100
+# Other signs of deep nesting worth asking CPython's parser about (cheap to see): a long
+# line (chains of operators, attributes, calls) or a long `elif` chain.
+_LONG_LINE = 2000
+_MANY_ELIFS = 1000
+# Deeper than this, libcst's parser is too slow (Python's syntax tree depth; 2,000 terms of
+# `a + a + ...` still pass).
+_MAX_TREE_DEPTH = 2500
 # libcst's parser recurses natively; a large thread stack turns a crash into a slow parse.
 _PARSER_STACK_BYTES = 512 * 1024 * 1024
 _BRACKET_DELTA = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
@@ -146,6 +153,7 @@ def _lint_source(
     rule_objects = instances if instances is not None else [rule() for rule in rules]
     lines = text.splitlines()
     noqa = parse_noqa(lines)
+    too_deep: List[str] = []
     for rule in rule_objects:
         if not names.passes(rule):
             continue
@@ -153,10 +161,8 @@ def _lint_source(
             findings = list(rule.check(context))
             diagnostics = [_to_diagnostic(rule, finding, model, filename) for finding in findings]
         except RecursionError:
-            # The input's fault, not the rule's: say so as a file-level problem.
-            result.diagnostics.append(_file_diagnostic(
-                PARSE_ERROR, f"not fully checked: the code is nested too deeply for rule {rule.code} "
-                f"({rule.name}) to analyse", filename))
+            # The input's fault, not the rule's: a file-level problem, one line for all rules.
+            too_deep.append(rule.code)
             continue
         except Exception as error:
             result.diagnostics.append(_file_diagnostic(
@@ -169,14 +175,24 @@ def _lint_source(
         for diagnostic in diagnostics:
             if not is_suppressed(diagnostic.code, diagnostic.statement_rows, noqa):
                 result.diagnostics.append(diagnostic)
+    if too_deep:
+        result.diagnostics.append(_file_diagnostic(
+            PARSE_ERROR, f"not fully checked: the code is nested too deeply for "
+            f"{'rule' if len(too_deep) == 1 else 'rules'} {', '.join(too_deep)} to analyse", filename))
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
 
 def _nesting_problem(text: str, filename: str) -> Optional[Diagnostic]:
-    """Deeply nested brackets: let CPython's parser judge before libcst's can crash on them."""
+    """Deeply nested code: let CPython's parser judge before libcst's can crash on it, or
+    spend minutes and gigabytes on it (its cost grows faster than the nesting: a chain of
+    4,000 `a + a + ...`, `-` or `.attribute` takes tens of seconds; 10,000 takes minutes
+    and, for an attribute chain, more than 5 GB)."""
     brackets = _NOT_BRACKETS.sub("", text)
-    if len(brackets) <= _SUSPICIOUS_DEPTH or max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets))) <= _SUSPICIOUS_DEPTH:
+    deep_brackets = len(brackets) > _SUSPICIOUS_DEPTH and \
+        max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets))) > _SUSPICIOUS_DEPTH
+    if not deep_brackets and text.count("elif") <= _MANY_ELIFS and \
+            (len(text) <= _LONG_LINE or max(map(len, text.splitlines())) <= _LONG_LINE):
         return None
     import ast
     import warnings
@@ -184,13 +200,33 @@ def _nesting_problem(text: str, filename: str) -> Optional[Diagnostic]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text, filename=filename)
+            tree = ast.parse(text, filename=filename)
     except SyntaxError as error:
+        if not deep_brackets:
+            return None  # maybe syntax newer than this Python's: libcst decides
         return _file_diagnostic(PARSE_ERROR, f"syntax error: {error.msg}", filename,
                                 error.lineno or 1, max(error.offset or 1, 1))
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         return _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply", filename)
-    return None  # brackets inside strings or comments: a normal file
+    except ValueError as error:  # NUL bytes, before Python 3.11.4
+        return _file_diagnostic(PARSE_ERROR, f"cannot parse: {error}", filename)
+    depth = _tree_depth(tree)
+    if depth > _MAX_TREE_DEPTH:
+        return _file_diagnostic(PARSE_ERROR, f"not checked: the code is nested {depth} levels deep, more than "
+                                f"the {_MAX_TREE_DEPTH} levels session-lint parses", filename)
+    return None  # brackets inside strings or comments, long lines, many elifs: a normal file
+
+
+def _tree_depth(tree) -> int:  # an ast.AST
+    import ast
+
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _syntax_error(text: str, filename: str, error: cst.ParserSyntaxError) -> Diagnostic:
@@ -235,7 +271,9 @@ class _TokenCheck:
         self._names_found: Optional[bool] = None
 
     def passes(self, rule: Union[Rule, Type[Rule]]) -> bool:
-        tokens = rule.tokens
+        return self._has_any(rule.requires) and self._has_any(rule.tokens)
+
+    def _has_any(self, tokens: Tuple[str, ...]) -> bool:
         if not tokens or any(token in self.text for token in tokens):
             return True
         if self._names_found is None:

@@ -217,7 +217,9 @@ class ProjectIndex:
             base = Path(importer).resolve().parent
             for _ in range(level - 1):
                 base = base.parent
-            target = base / relative if relative else base
+            if not relative:  # `from .. import name`: the package's __init__ (never "<dir>.py",
+                return [base / "__init__.py"]  # which for "/" would not even be a path)
+            target = base / relative
             return [target.with_suffix(".py"), target / "__init__.py"]
         if not relative:
             return []

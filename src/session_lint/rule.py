@@ -24,6 +24,10 @@ class Finding:
     hint: Optional[str] = None
 
 
+# "flask_sqlalchemy" and "sqlalchemy.orm" contain "sqlalchemy"; `User.query` is Flask-SQLAlchemy's.
+SQLALCHEMY_EVIDENCE: Tuple[str, ...] = ("sqlalchemy", "sqlmodel", ".query")
+
+
 class Rule:
     """Base class of every rule, built-in or from a plugin.
 
@@ -35,6 +39,11 @@ class Rule:
     - ``tokens``: substrings of which at least one must occur in a file's text for the rule
       to have any chance of reporting; files without any are not even parsed. An empty
       tuple means "always run".
+    - ``requires``: like ``tokens``, but for the evidence the rule's analysis starts from
+      (both must match). Every built-in rule requires ``SQLALCHEMY_EVIDENCE``: the semantic
+      model only recognises sessions, queries and mapped classes through an import from
+      SQLAlchemy/SQLModel/Flask-SQLAlchemy, Flask-SQLAlchemy's ``.query``, or a session
+      factory of the project (whose name then occurs in the file, which also passes).
 
     and implements :meth:`check`, which yields :class:`Finding` objects. ``context.model``
     is the shared semantic model; ``context.module`` is the libcst tree.
@@ -44,6 +53,7 @@ class Rule:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     tokens: ClassVar[Tuple[str, ...]] = ()
+    requires: ClassVar[Tuple[str, ...]] = ()
     url: ClassVar[Optional[str]] = None
 
     def check(self, context: "RuleContext") -> Iterator[Finding]:

@@ -4,7 +4,7 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.testcode import in_test_code, is_test_file
 from ..semantic.transactions import UnsavedWork
 
@@ -26,6 +26,7 @@ class AddWithoutCommit(Rule):
     name = "add-without-commit"
     summary = "`session.add()`/`delete()`/`merge()` can reach the end of the session without `commit()`"
     tokens = ("add", "delete", "merge")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_file(context.filename, context.settings.root):

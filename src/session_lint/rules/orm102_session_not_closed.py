@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.exits import RAISE, RETURN
 from ..semantic.lifecycle import TEMPORARY, LifecycleAnalysis, UnclosedSession
 from ..semantic.testcode import in_test_code, is_test_file
@@ -24,6 +24,7 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
     summary = "session created outside `with` is not closed on every path"
     tokens = ("Session", "session", "maker")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_file(context.filename, context.settings.root):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.batching import BatchingAnalysis, CommitPerRow
 from ..semantic.testcode import in_test_code, is_test_file
 
@@ -22,6 +22,7 @@ class CommitInLoop(Rule):
     name = "commit-in-loop"
     summary = "`session.commit()` once per row inside a loop that adds one object per iteration"
     tokens = ("commit",)
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_file(context.filename, context.settings.root):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.instances import (
     READ, RETURN, ExpiredUse, InstanceAnalysis, commits_at_block_end, how_expired_and_ended,
 )
@@ -24,6 +24,7 @@ class DetachedInstanceAccess(Rule):
     name = "detached-instance-access"
     summary = "an instance is read or returned after `commit()` expired it and its session ended"
     tokens = ("commit", "with")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for use in context.model.get(InstanceAnalysis).expired_uses():

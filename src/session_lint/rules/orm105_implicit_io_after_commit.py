@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.instances import (
     READ, RETURN, ExpiredUse, InstanceAnalysis, commits_at_block_end, how_expired, how_expired_and_ended,
 )
@@ -24,6 +24,7 @@ class ImplicitIoAfterCommit(Rule):
     name = "implicit-io-after-commit"
     summary = "an `AsyncSession` instance is read synchronously after `commit()` expired it"
     tokens = ("commit", "async")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         transactions = context.model.transactions

@@ -6,7 +6,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.narrowing import (
     ITERATION, UNPACKING, Narrowing, SourceOf, dereference_of, enclosing_conditions, implies_truthy,
@@ -43,6 +43,7 @@ class UncheckedNoneResult(Rule):
     name = "unchecked-none-result"
     summary = "`.first()`/`.get()`/`.one_or_none()`/`.scalar()` can be None and the result is used without a check"
     tokens = ("first", "get", "one_or_none", "scalar", "fetchone")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_file(context.filename, context.settings.root):

@@ -6,7 +6,7 @@ from typing import Iterator, List, Optional, Sequence
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource, names_in, row_target
 from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, is_test_module, quote,
@@ -39,6 +39,7 @@ class PythonSideFilter(Rule):
     name = "python-side-filter"
     summary = "query rows loaded in full and then filtered in Python on their columns"
     tokens = ("query", "execute", "scalars")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_module(context):

@@ -5,7 +5,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
 from .orm30x_shapes import first_row, is_test_module, quote, reportable
@@ -29,6 +29,7 @@ class PythonSideSortOrSlice(Rule):
     name = "python-side-sort-or-slice"
     summary = "query rows loaded in full and then sorted, sliced or indexed in Python"
     tokens = ("query", "execute", "scalars")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_module(context):

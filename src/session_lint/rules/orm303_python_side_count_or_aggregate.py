@@ -4,7 +4,7 @@ from typing import Callable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
 from .orm30x_shapes import (RowComprehension, first_row, is_test_module, quote, reportable, row_comprehension,
@@ -29,6 +29,7 @@ class PythonSideCountOrAggregate(Rule):
     name = "python-side-count-or-aggregate"
     summary = "query rows loaded in full only to count them or compute a sum, max, min or any"
     tokens = ("query", "execute", "scalars")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_module(context):

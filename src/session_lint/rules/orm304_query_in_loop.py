@@ -5,7 +5,7 @@ from typing import FrozenSet, Iterator, List, Optional, Set
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
@@ -63,6 +63,7 @@ class QueryInLoop(Rule):
     name = "query-in-loop"
     summary = "a query run once per loop item, selecting by that item (N+1 queries)"
     tokens = ("query", "execute", "scalar", "get", "_or_404")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_module(context):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import sessions as origins
 from ..semantic.members import MEMBER
 from ..semantic.recovery import LIVES_ON, RETURNED, USED, UnrecoveredFailure, RecoveryAnalysis
@@ -24,6 +24,7 @@ class MissingRollback(Rule):
     name = "missing-rollback"
     summary = "`except` after a failed `commit()`/`flush()` goes on without `session.rollback()`"
     tokens = ("commit", "flush")
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for missing in context.model.get(RecoveryAnalysis).unrecovered_failures():

@@ -5,7 +5,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.mapped import ORM_ATTRIBUTE, SQL_COMPARISONS, MappedClasses
 from .orm5xx_filter_operators import FILTER_TOKENS, FilterConditions, code, sql_function
@@ -34,6 +34,7 @@ class PythonBooleanOperatorInFilter(Rule):
     name = "python-boolean-operator-in-filter"
     summary = "`and`/`or`/`not` on SQL expressions inside `.where()`/`.filter()`: Python raises or drops a condition"
     tokens = FILTER_TOKENS
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         model = context.model

@@ -4,7 +4,7 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.mapped import MappedClasses
 from ..semantic.queries import STATEMENT, QueryValues
@@ -26,6 +26,7 @@ class PythonInOperatorInFilter(Rule):
     name = "python-in-operator-in-filter"
     summary = "`col in values` inside `.where()`/`.filter()` is a Python constant, not SQL `IN`: use `.in_()`"
     tokens = FILTER_TOKENS
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         model = context.model

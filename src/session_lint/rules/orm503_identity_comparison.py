@@ -4,7 +4,7 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from ..rule import Finding, Rule, RuleContext
+from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.mapped import MappedClasses
 from .orm5xx_filter_operators import FILTER_TOKENS, FilterConditions, code, receiver
 
@@ -24,6 +24,7 @@ class IdentityComparisonInFilter(Rule):
     name = "identity-comparison-in-filter"
     summary = "`is None` / `is not None` on a column inside `.where()`/`.filter()` is a Python constant, not `IS NULL`"
     tokens = FILTER_TOKENS
+    requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         model = context.model
