@@ -99,9 +99,24 @@ def test_examples_are_working_sqlalchemy_code() -> None:
         assert clean.emails_by_user([1, 2]) == {1: ["ann@example.com"], 2: []}
         assert len(clean.open_orders_of(1)) == 2 and len(clean.orders_of([2])) == 1
 
-        # The mistakes are real: the added user is lost, the unknown id crashes.
+        clean.import_users(["dee", "eve"])
+        assert clean.count_users() == 4
+        new_id = clean.create_user("fay")
+        assert clean.count_users() == 5 and new_id == 5
+
+        # The mistakes are real: the added user is lost, the unknown id crashes, the
+        # expired instance of a closed session cannot be read.
+        from sqlalchemy.orm.exc import DetachedInstanceError
+        from shop import imports
+        try:
+            imports.create_user("gus")
+        except DetachedInstanceError:
+            pass
+        else:
+            raise AssertionError("imports.create_user() should raise DetachedInstanceError")
+        assert clean.count_users() == 6  # gus was stored; only reading him back failed
         accounts.register("carl", "carl@example.com")
-        assert clean.user_count() == 2
+        assert clean.user_count() == 6
         try:
             accounts.rename(42, "x")
         except AttributeError:

@@ -1,4 +1,4 @@
-"""The correct versions of every mistake in accounts.py, reports.py and orders.py.
+"""The correct versions of every mistake in accounts.py, reports.py, orders.py and imports.py.
 
 session-lint must report nothing here: each function is what the finding's hint leads to.
 """
@@ -88,3 +88,24 @@ def open_orders_of(user_id: int) -> List[Order]:
 def orders_of(user_ids: Sequence[int]) -> List[Order]:
     with SessionLocal() as session:
         return list(session.scalars(select(Order).where(Order.user_id.in_(user_ids))))
+
+
+def import_users(names: List[str]) -> None:
+    # One transaction for the whole batch.
+    with SessionLocal.begin() as session:
+        session.add_all([User(name=name) for name in names])
+
+
+def count_users() -> int:
+    # The with-block closes the session, and the database does the counting.
+    with SessionLocal() as session:
+        return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def create_user(name: str) -> int:
+    # Read what the caller needs before the session ends (flush() assigns the id).
+    with SessionLocal.begin() as session:
+        user = User(name=name)
+        session.add(user)
+        session.flush()
+        return user.id
