@@ -180,6 +180,7 @@ def _lint_source(
             PARSE_ERROR, f"not fully checked: the code is nested too deeply for "
             f"{'rule' if len(too_deep) == 1 else 'rules'} {', '.join(too_deep)} to analyse", filename))
     result.diagnostics.sort(key=lambda d: d.sort_key)
+    model.release()
     return result
 
 

@@ -42,6 +42,18 @@ class SemanticModel:
         self.positions = Positions(module)
         self._analyses: Dict[Any, Any] = {}
 
+    def release(self) -> None:
+        """Forget the tree and every analysis once the rules are done with this file.
+
+        The analyses and the model refer to each other, so without this the whole file's
+        tree waits for the cycle collector, and a worker could hold two large files at once.
+        """
+        scopes = self.__dict__.get("_scopes")
+        if scopes is not None:
+            for scope in scopes.scopes.values():
+                scope.bindings.clear()  # a binding refers back to its scope
+        self.__dict__.clear()
+
     def get(self, analysis: Callable[["SemanticModel"], A]) -> A:
         """The shared instance of an analysis, built on first use: `model.get(QueryValues)`.
 
