@@ -313,3 +313,15 @@ def test_a_file_that_cannot_hold_sqlalchemy_code_is_not_parsed(project, capsys) 
     (project / "app" / "other.py").write_text("def f(:\n    seen.add(x)\n")
     code, out, _ = run(["--output-format", "concise", "app/other.py"], capsys)
     assert (code, out) == (0, "")
+
+
+def test_no_second_walk_when_the_paths_cover_the_project(project) -> None:
+    from session_lint.discovery import project_files
+    from session_lint.settings import Settings
+
+    (project / "pyproject.toml").write_text("[tool.session-lint]\n")
+    settings = Settings(root=project.resolve())
+    assert project_files(settings, [Path("app/bad.py")], ["."]) == []
+    assert project_files(settings, [Path("app/bad.py")], [str(project)]) == []
+    others = project_files(settings, [Path("app/bad.py")], ["app/bad.py"])
+    assert sorted(p.name for p in others) == ["bad.py", "clean.py"]

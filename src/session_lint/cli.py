@@ -83,7 +83,7 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     cache = None if no_cache else ResultCache(cache_dir or settings.root / CACHE_DIR_NAME)
     report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs(), cache=cache,
                         rule_versions=ruleset.versions(),
-                        index_also=project_files(settings, discovery.files))
+                        index_also=project_files(settings, discovery.files, list(paths) or ["."]))
     diagnostics = [d for d in report.diagnostics
                    if d.code in enabled or d.code in ENGINE_CODES]
 

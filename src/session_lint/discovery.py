@@ -183,14 +183,17 @@ _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flak
 MAX_INDEX_FILES = 20000
 
 
-def project_files(settings: Settings, linted: Sequence[Path] = ()) -> List[Path]:
+def project_files(settings: Settings, linted: Sequence[Path] = (), arguments: Sequence[str] = ()) -> List[Path]:
     """The project's other Python files, whose module-level session factories the linted
     files may import (`from app.db import SessionLocal`). Scanned for the index, not linted;
-    empty when the root is not a project root or the linted files lie outside it."""
+    empty when the root is not a project root, the linted files lie outside it, or one of
+    the `arguments` (the paths asked for) already covers the whole root."""
     root = settings.root
     if not any((root / marker).exists() for marker in _PROJECT_MARKERS):
         return []
     try:
+        if any(root.is_relative_to(Path(argument).resolve()) for argument in arguments):
+            return []  # `session-lint .`: every file of the project is linted anyway
         if any(not path.resolve().is_relative_to(root) for path in linted):
             return []
     except (OSError, RuntimeError):
