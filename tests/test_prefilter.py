@@ -2,7 +2,7 @@
 
 Each rule declares `tokens`, substrings one of which must occur in a file for the rule to
 run; a file containing none of any enabled rule's tokens is not even parsed
-(engine._may_match, then the per-rule check in lint_source). Both checks are switched off
+(engine.may_match, then the per-rule check in lint_source). Both checks are switched off
 by giving every rule `tokens = ()`, and every catalogue fixture and every example is linted
 with all built-in rules both ways: the findings must be identical.
 
@@ -63,7 +63,7 @@ def _rule_findings(path: Path, index: ProjectIndex) -> List[Finding]:
 
 
 def _disable_prefilter(monkeypatch: pytest.MonkeyPatch, rules: Sequence[Type[Rule]]) -> None:
-    # Empty `tokens` and `requires` mean "always run" to both _may_match and the per-rule check.
+    # Empty `tokens` and `requires` mean "always run" to both may_match and the per-rule check.
     for rule in rules:
         monkeypatch.setattr(rule, "tokens", ())
         monkeypatch.setattr(rule, "requires", ())

@@ -258,8 +258,6 @@ def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPT
     return any(check.passes(rule) for rule in rules)
 
 
-_may_match = may_match
-
 
 class _TokenCheck:
     """Does a rule's token occur in the text, or the name of one of the project's session

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from . import names
 from . import sessions as origins
 from .enclosing import inside, owner_of
 from .exits import ExitAwareFlow
@@ -49,10 +50,6 @@ NAMED, TEMPORARY = "named", "temporary"
 # Calls that hand out a Connection: a session bound to one borrows it from its owner.
 _CONNECTION_METHODS = frozenset({"connect", "connection", "begin"})
 _CONNECTION_FUNCTIONS = frozenset({"alembic.op.get_bind"})
-_CONNECTION_TYPES = frozenset({
-    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
-    "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy.ext.asyncio.engine.AsyncConnection",
-})
 # A temporary session used like this is handed to a block that ends its transaction.
 _TRANSACTION_METHODS = frozenset({"begin", "begin_nested", "close"})
 # methods that end the transaction: after them the session holds no connection
@@ -127,7 +124,7 @@ class LifecycleAnalysis:
                 return False
             binding = bindings[0]
             if binding.kind == "param":
-                return binding.annotation is not None and scopes.qualified_name(binding.annotation) in _CONNECTION_TYPES
+                return binding.annotation is not None and scopes.qualified_name(binding.annotation) in names.CONNECTION_TYPES
             if binding.kind not in ("assign", "annassign", "with") or binding.value is None:
                 return False
             value = binding.value

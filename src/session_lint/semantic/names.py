@@ -58,3 +58,9 @@ TRANSPARENT_ANNOTATIONS = _names(
     "typing_extensions.Annotated",
     "typing.Union",
 )
+
+# A Connection (sync or async): a session bound to one borrows it, and its transaction.
+CONNECTION_TYPES = _names(
+    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
+    "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy.ext.asyncio.engine.AsyncConnection",
+)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequ
 
 import libcst as cst
 
+from . import names
 from . import sessions as origins
 from .enclosing import SCOPE_BOUNDARY as _SCOPE_BOUNDARY, calls_in
 from .flow import ForwardAnalysis, State
@@ -32,10 +33,6 @@ VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
 # These session calls flush (the query ones through autoflush, unless it is turned off).
 _FLUSH_METHODS = frozenset({"flush", "commit"})
 _AUTOFLUSH_METHODS = frozenset({"execute", "scalars", "scalar", "exec", "query", "get", "get_one"})
-_CONNECTION_TYPES = frozenset({
-    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
-    "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy.ext.asyncio.engine.AsyncConnection",
-})
 _ENGINE_TYPES = frozenset({
     "sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
     "sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.engine.AsyncEngine",
@@ -274,7 +271,7 @@ class TransactionAnalysis:
         scopes = self.model.scopes
         if binding.kind == "param":
             annotation = scopes.qualified_name(binding.annotation) if binding.annotation is not None else None
-            if annotation in _CONNECTION_TYPES:
+            if annotation in names.CONNECTION_TYPES:
                 return True
             if annotation in _ENGINE_TYPES:
                 return False
