@@ -109,6 +109,21 @@ PROJECTS: Tuple[Project, ...] = (
     Project("apache-airflow-core", "3.3.2",
             "53f38e7749a2689a1d67c6e661284ecddaa687c1f7f3cae2d76b2eca7758210f",
             "large app: @provide_session, query and select()"),
+    # Added in review round 3: applications rather than libraries, where unchecked lookups
+    # are written (the 14 above check theirs), so ORM201's precision is measured on true
+    # findings too.
+    Project("flaskbb", "2.0.2",
+            "45d32eb8cbc8fa80cfb26410ecf395a95ef39a52166ec40e626a3ef759b65148",
+            "Flask-SQLAlchemy forum app: Model.query, db.session"),
+    Project("zou", "1.0.97",
+            "5114b1f16f351cc6287abc4d2c0f9325296ea5500d1653e33086bdf2919c1eea",
+            "Flask-SQLAlchemy REST API server: Model.query, db.session"),
+    Project("buildbot", "4.3.0",
+            "cbf46a15004bb1229712285e4f2b98163a169868ea00783e5e0d7cf8d5e8d962",
+            "SQLAlchemy Core on connections in worker threads"),
+    Project("apache-superset", "6.1.0",
+            "56976e5773864f906e30a689dec2641e554286e8be860ecc1e3d4ff5ff6b2e32",
+            "large app: Flask-SQLAlchemy db.session, legacy query, DAOs"),
 )
 
 

@@ -7,6 +7,7 @@ import libcst as cst
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
+from ..semantic.migrations import is_alembic_revision
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
 from ..semantic.tree import iter_children
@@ -69,7 +70,7 @@ class QueryInLoop(Rule):
         if is_test_module(context):
             return
         model = context.model
-        if _is_migration_script(model.tree.module):
+        if is_alembic_revision(model.tree.module):
             return  # runs once per database, and is not edited after it is released
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)
@@ -208,20 +209,6 @@ def _session_opened_in(model: SemanticModel, call: cst.Call, loop: cst.CSTNode) 
     _, bindings = model.scopes.bindings_of(current)
     return (len(bindings) == 1 and bindings[0].kind == "with"
             and any(ancestor is loop for ancestor in model.tree.ancestors(bindings[0].node)))
-
-
-def _is_migration_script(module: cst.Module) -> bool:
-    """An Alembic revision script: module-level `revision`, `down_revision` and `def upgrade()`."""
-    names: Set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, cst.FunctionDef):
-            names.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
-                           else [small.target] if isinstance(small, cst.AnnAssign) else [])
-                names.update(t.value for t in targets if isinstance(t, cst.Name))
-    return {"revision", "down_revision", "upgrade"} <= names
 
 
 def _roles(model: SemanticModel, selector: Selector, names: FrozenSet[str]) -> Set[str]:
