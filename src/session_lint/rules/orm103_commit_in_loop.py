@@ -4,6 +4,7 @@ from typing import Iterator
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.batching import BatchingAnalysis, CommitPerRow
+from ..semantic.migrations import is_migration_code
 from ..semantic.testcode import in_test_code, is_test_file
 
 
@@ -15,7 +16,8 @@ class CommitInLoop(Rule):
     with handlers (each item is isolated on purpose), inside a `begin()` block, on a
     session made inside the loop, when the add happens in an inner loop, and in `while`
     loops (queue consumers commit each item as it arrives). Silent in test code (test files,
-    `test_*` functions, `Test*` classes): a fixture commits a handful of rows one by one.
+    `test_*` functions, `Test*` classes): a fixture commits a handful of rows one by one;
+    and in migration code (Alembic revisions, files under `migrations/` or `alembic/`).
     """
 
     code = "ORM103"
@@ -27,6 +29,8 @@ class CommitInLoop(Rule):
     def check(self, context: RuleContext) -> Iterator[Finding]:
         if is_test_file(context.filename, context.settings.root):
             return  # a fixture commits a handful of rows; the cost does not arise
+        if is_migration_code(context.model.tree.module, context.filename, context.settings.root):
+            return  # runs once per database; a backfill may even need a commit per row
         for found in context.model.get(BatchingAnalysis).commits_per_row():
             if in_test_code(context.model, found.commit):
                 continue

@@ -12,7 +12,7 @@ from ..semantic.narrowing import (
     ITERATION, UNPACKING, Narrowing, SourceOf, dereference_of, enclosing_conditions, implies_truthy,
 )
 from ..semantic.enclosing import calls_in
-from ..semantic.migrations import is_alembic_revision
+from ..semantic.migrations import is_migration_code
 from ..semantic.queries import QUERY, QueryValue, QueryValues
 from ..semantic.rows import RowAnalysis
 from ..semantic.testcode import in_test_code, is_test_file
@@ -38,7 +38,7 @@ class UncheckedNoneResult(Rule):
     always return one row (aggregates without GROUP BY, `.scalar()` of `count()`), for
     `.first()` on anything that is not provably a query, and when the code has just made sure
     the row is there (it stored the row itself, or re-reads it after get-or-create), and in
-    test code and Alembic revision scripts.
+    test code and migration code (Alembic revisions, files under `migrations/` or `alembic/`).
     """
 
     code = "ORM201"
@@ -51,7 +51,7 @@ class UncheckedNoneResult(Rule):
         if is_test_file(context.filename, context.settings.root):
             return  # a test that reads a missing row fails, which is what a test is for
         model = context.model
-        if is_alembic_revision(model.tree.module):
+        if is_migration_code(model.tree.module, context.filename, context.settings.root):
             # A data migration walks rows the earlier revisions wrote; on data it does not
             # expect, stopping (and leaving the database at the previous revision) is right.
             return

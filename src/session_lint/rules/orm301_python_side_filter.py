@@ -9,7 +9,7 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource, names_in, row_target
-from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, is_test_module, quote,
+from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, is_one_off_module, quote,
                             reportable, row_comprehensions, translator, where_text)
 
 # Collections a filtering loop keeps rows in, and the method that keeps one.
@@ -42,7 +42,7 @@ class PythonSideFilter(Rule):
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
-        if is_test_module(context):
+        if is_one_off_module(context):
             return
         model = context.model
         rows = model.get(RowAnalysis)

@@ -8,7 +8,7 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
-from .orm30x_shapes import first_row, is_test_module, quote, reportable
+from .orm30x_shapes import first_row, is_one_off_module, quote, reportable
 from .orm30x_sql import literal_bool, sort_key
 
 SORT_HINT = "an index can serve the order, and Python no longer sorts the whole list"
@@ -32,7 +32,7 @@ class PythonSideSortOrSlice(Rule):
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
-        if is_test_module(context):
+        if is_one_off_module(context):
             return
         model = context.model
         rows = model.get(RowAnalysis)

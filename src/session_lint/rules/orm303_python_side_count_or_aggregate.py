@@ -7,7 +7,7 @@ import libcst as cst
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource
-from .orm30x_shapes import (RowComprehension, first_row, is_test_module, quote, reportable, row_comprehension,
+from .orm30x_shapes import (RowComprehension, first_row, is_one_off_module, quote, reportable, row_comprehension,
                             translator)
 from .orm30x_sql import sort_key
 
@@ -32,7 +32,7 @@ class PythonSideCountOrAggregate(Rule):
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
-        if is_test_module(context):
+        if is_one_off_module(context):
             return
         model = context.model
         rows = model.get(RowAnalysis)

@@ -7,11 +7,10 @@ import libcst as cst
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
-from ..semantic.migrations import is_alembic_revision
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
 from ..semantic.tree import iter_children
-from .orm30x_shapes import COMPREHENSIONS, is_test_module, quote, reportable
+from .orm30x_shapes import COMPREHENSIONS, is_one_off_module, quote, reportable
 
 HINT = "N items make N round trips to the database; one query with `.in_(...)` makes one"
 # Builder methods whose arguments are conditions on the rows, and those whose arguments are
@@ -67,11 +66,9 @@ class QueryInLoop(Rule):
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
-        if is_test_module(context):
+        if is_one_off_module(context):
             return
         model = context.model
-        if is_alembic_revision(model.tree.module):
-            return  # runs once per database, and is not edited after it is released
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)
                                       for call in model.tree.of_type(cst.Call)))

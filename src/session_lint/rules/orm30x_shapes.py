@@ -13,6 +13,7 @@ import libcst as cst
 from ..rule import Finding, RuleContext
 from ..semantic import SemanticModel
 from ..semantic.rows import RowAnalysis, RowSource, loop_targets, row_target
+from ..semantic.migrations import is_migration_code
 from ..semantic.testcode import in_test_code, is_test_file
 from .orm30x_sql import RowExpressions
 
@@ -80,11 +81,14 @@ def reportable(model: SemanticModel, candidates: Iterable[Optional[Finding]]) ->
             yield finding
 
 
-def is_test_module(context: RuleContext) -> bool:
+def is_one_off_module(context: RuleContext) -> bool:
     """Test code runs its queries on a handful of fixture rows, and often loads everything on
-    purpose (`assert len(q.all()) == 3`, `q.all()[0]` to exercise a loader): the cost these
-    rules are about does not arise, so they skip test files (see `testcode.is_test_file`)."""
-    return is_test_file(context.filename, context.settings.root)
+    purpose (`assert len(q.all()) == 3`, `q.all()[0]` to exercise a loader); migration code
+    runs once per database. Either way the cost these rules are about does not arise, so they
+    skip test files (see `testcode.is_test_file`) and migration code (`migrations`)."""
+    root = context.settings.root
+    return (is_test_file(context.filename, root)
+            or is_migration_code(context.model.tree.module, context.filename, root))
 
 
 def in_fallback(model: SemanticModel, node: cst.CSTNode) -> bool:

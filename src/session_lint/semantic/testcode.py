@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
+from .paths import project_directories
+
 if TYPE_CHECKING:
     from . import SemanticModel
 
@@ -25,16 +27,10 @@ def is_test_file(filename: Optional[str], root: Optional[Union[str, Path]] = Non
     under it, so a checkout in `/home/me/tests/app` is not all test code)."""
     if not filename:
         return False
-    path = PurePath(filename)
-    if root is not None:
-        try:
-            path = path.relative_to(root)
-        except ValueError:
-            pass
-    name = path.name
+    name = PurePath(filename).name
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
-    return any(part in TEST_DIRECTORIES for part in path.parts[:-1])
+    return any(part in TEST_DIRECTORIES for part in project_directories(filename, root))
 
 
 def in_test_code(model: "SemanticModel", node: cst.CSTNode) -> bool:

@@ -1,0 +1,17 @@
+"""Where a file sits in its project: the directories that say what kind of code it is."""
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import Optional, Tuple, Union
+
+
+def project_directories(filename: str, root: Optional[Union[str, Path]] = None) -> Tuple[str, ...]:
+    """The directory names of `filename`, taken relative to `root` when it lies under it (so a
+    checkout in `/home/me/tests/app` or `/srv/migrations/app` is not all one kind of code)."""
+    path = PurePath(filename)
+    if root is not None:
+        try:
+            path = path.relative_to(root)
+        except ValueError:
+            pass
+    return path.parts[:-1]
