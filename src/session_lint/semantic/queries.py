@@ -18,7 +18,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -140,17 +140,10 @@ class QueryValues:
         a GROUP BY; None when the statement cannot be found (a parameter, a helper's result)."""
         replaced: Optional[Tuple[cst.BaseExpression, ...]] = None
         grouped = False
-        current: Optional[cst.CSTNode] = node
-        for _ in range(_MAX_CHAIN):
-            if isinstance(current, cst.Await):
-                current = current.expression
-            if isinstance(current, cst.Name):
-                current = self._single_value(current)
-            if not isinstance(current, cst.Call):
-                return None
+        for current in self.statement_calls(node):
             func = current.func
             arguments = tuple(arg.value for arg in current.args if not arg.keyword and not arg.star)
-            if self.model.scopes.qualified_name(func) in SELECT_FUNCTIONS or self._is_flask_select(func):
+            if self._is_select(func):
                 return (replaced if replaced is not None else arguments), grouped
             if not isinstance(func, cst.Attribute):
                 return None
@@ -160,11 +153,29 @@ class QueryValues:
             if method in _REPLACE_COLUMNS and replaced is None:
                 replaced = arguments
             grouped = grouped or method == "group_by"
-            if method in _RUNS_ITS_ARGUMENT and arguments:
-                current = arguments[0]
-            else:
-                current = func.value
         return None
+
+    def statement_calls(self, node: cst.CSTNode) -> Iterator[cst.Call]:
+        """The calls that build and run the statement `node` evaluates, outermost first:
+        `rows.fetchall()`, `conn.execute(stmt)`, `.where(...)`, ..., `select(...)`; through
+        local names assigned once and the statement argument of `execute()`/`scalars()`."""
+        current: Optional[cst.CSTNode] = node
+        for _ in range(_MAX_CHAIN):
+            if isinstance(current, cst.Await):
+                current = current.expression
+            if isinstance(current, cst.Name):
+                current = self.single_value(current)
+            if not isinstance(current, cst.Call):
+                return
+            yield current
+            func = current.func
+            if self._is_select(func) or not isinstance(func, cst.Attribute):
+                return
+            arguments = [arg.value for arg in current.args if not arg.keyword and not arg.star]
+            current = arguments[0] if func.attr.value in _RUNS_ITS_ARGUMENT and arguments else func.value
+
+    def _is_select(self, func: cst.BaseExpression) -> bool:
+        return self.model.scopes.qualified_name(func) in SELECT_FUNCTIONS or self._is_flask_select(func)
 
     def aggregate_name(self, column: cst.BaseExpression) -> Optional[str]:
         """`count` for `func.count(User.id).label("n")`, `exists` for `exists()` / `q.exists()`."""
@@ -209,7 +220,7 @@ class QueryValues:
             first = first.value
         return first.value if isinstance(first, cst.Name) else None
 
-    def _single_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
+    def single_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
         _, bindings = self.model.scopes.bindings_of(name)
         if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
             return bindings[0].value

@@ -48,11 +48,13 @@ class RowSource:
     grouped: bool = False
     # The local name the rows were loaded into, when the iterable is a name.
     name: Optional[cst.Name] = field(default=None, repr=False)
+    # The statement filters `id == value`: at most one row (see `RowAnalysis.by_identity`).
+    one_row: bool = False
 
     @property
     def is_small(self) -> bool:
         """The database already returns few rows, so Python work on them costs little."""
-        return self.value.is_limited or "fetchmany" in self.value.methods
+        return self.value.is_limited or "fetchmany" in self.value.methods or self.one_row
 
     @property
     def is_loaded(self) -> bool:
@@ -99,7 +101,8 @@ class RowAnalysis:
             return None  # each item is a list of rows
         entity, columns, grouped = self._selected(value)
         name = node if isinstance(node, cst.Name) else None
-        return RowSource(node, value, entity, columns, self._is_legacy(value), grouped, name)
+        return RowSource(node, value, entity, columns, self._is_legacy(value), grouped, name,
+                         self.by_identity(node))
 
     def loaded_list(self, node: cst.BaseExpression) -> Optional[RowSource]:
         """`node` is a list holding every row of a query (`.all()`, `.fetchall()`, `list(...)`)."""
@@ -134,6 +137,41 @@ class RowAnalysis:
             if _names_entity(argument.value) or _is_table_columns(argument.value):
                 columns[argument.attr.value] = self.model.source_of(argument)
         return None, columns, grouped
+
+    def by_identity(self, node: cst.BaseExpression) -> bool:
+        """The statement `node` runs keeps only the row whose `id` equals a value
+        (`.where(User.id == user_id)`, `.filter_by(id=...)`, `users.c.id == 5`, also inside
+        `and_()` or through a local name): `id` is the primary key by the convention nearly
+        every schema follows, so at most one row comes back and Python work on "all the rows"
+        costs nothing. A comparison with another column (`A.id == B.a_id`, a join) or under
+        `or_()` does not count."""
+        for call in self.queries.statement_calls(node):
+            if not isinstance(call.func, cst.Attribute):
+                continue
+            method = call.func.attr.value
+            if method == "filter_by" and any(arg.keyword is not None and arg.keyword.value == "id"
+                                             for arg in call.args):
+                return True
+            if method in ("where", "filter") and any(
+                    not arg.keyword and not arg.star and self._is_identity_condition(arg.value, 0)
+                    for arg in call.args):
+                return True
+        return False
+
+    def _is_identity_condition(self, node: cst.BaseExpression, hops: int) -> bool:
+        if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:
+            value = self.queries.single_value(node)
+            return value is not None and self._is_identity_condition(value, hops + 1)
+        if isinstance(node, cst.Call) and _is_sqlalchemy_and(self.model.scopes.qualified_name(node.func)):
+            return any(self._is_identity_condition(arg.value, hops) for arg in node.args if not arg.star)
+        if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
+            return False
+        target = node.comparisons[0]
+        if not isinstance(target.operator, cst.Equal):
+            return False
+        left, right = node.left, target.comparator
+        return ((_is_id_column(left) and not _is_column(right))
+                or (_is_id_column(right) and not _is_column(left)))
 
     def locks_rows(self, source: RowSource) -> bool:
         """The rows come from a locking read (`SELECT ... FOR UPDATE`): `.with_for_update()`
@@ -359,6 +397,20 @@ def loop_targets(node: cst.CSTNode) -> FrozenSet[str]:
 def _is_table_columns(node: cst.BaseExpression) -> bool:
     """`users.c` in `users.c.name`: a Core table's column collection."""
     return isinstance(node, cst.Attribute) and node.attr.value in ("c", "columns")
+
+
+def _is_sqlalchemy_and(qualified: Optional[str]) -> bool:
+    """`sqlalchemy.and_`, or the same function from `sqlalchemy.sql` / `sqlalchemy.sql.expression`."""
+    return qualified is not None and qualified.startswith("sqlalchemy.") and qualified.endswith(".and_")
+
+
+def _is_column(node: cst.BaseExpression) -> bool:
+    """`User.email`, `models.User.email` or `users.c.email`."""
+    return isinstance(node, cst.Attribute) and (_names_entity(node.value) or _is_table_columns(node.value))
+
+
+def _is_id_column(node: cst.BaseExpression) -> bool:
+    return _is_column(node) and isinstance(node, cst.Attribute) and node.attr.value == "id"
 
 
 def _tests_emptiness(comparison: cst.Comparison) -> bool:
