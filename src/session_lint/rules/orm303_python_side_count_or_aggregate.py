@@ -6,7 +6,7 @@ import libcst as cst
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
-from ..semantic.rows import RowAnalysis, RowSource
+from ..semantic.rows import ONE_ROW_PER_VALUE, RowAnalysis, RowSource
 from .orm30x_shapes import (RowComprehension, first_row, is_one_off_module, quote, reportable, row_comprehension,
                             translator)
 from .orm30x_sql import sort_key
@@ -177,8 +177,10 @@ def _comprehension_argument(rows: RowAnalysis, argument: cst.BaseExpression) -> 
 
 
 def _worth_reducing(source: RowSource) -> bool:
-    """Many rows of known columns: not already limited, not `select(func.count())`."""
-    return not source.is_small and source.selects_rows
+    """Many rows of known columns: not already limited, not `select(func.count())`, and not
+    bounded by a list of ids the code sends (counting those rows handles no more than it
+    already holds)."""
+    return not source.is_small and source.selects_rows and source.by_identity != ONE_ROW_PER_VALUE
 
 
 def _count(model: SemanticModel, source: RowSource, where: List[str]) -> str:

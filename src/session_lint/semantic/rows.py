@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 # Loops whose body runs more than once: a value read inside is read on every turn.
 _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# How a statement filtered on `id` bounds its rows.
+ONE_ROW = "one row"
+ONE_ROW_PER_VALUE = "one row per value"
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
 # How many `name = <expression>` steps `locks_rows` follows back from a statement.
 _MAX_NAME_HOPS = 4
@@ -48,13 +51,14 @@ class RowSource:
     grouped: bool = False
     # The local name the rows were loaded into, when the iterable is a name.
     name: Optional[cst.Name] = field(default=None, repr=False)
-    # The statement filters `id == value`: at most one row (see `RowAnalysis.by_identity`).
-    one_row: bool = False
+    # The statement filters on the `id` column (see `RowAnalysis.by_identity`): ONE_ROW for
+    # `id == value`, ONE_ROW_PER_VALUE for `id.in_(values)`; None otherwise.
+    by_identity: Optional[str] = None
 
     @property
     def is_small(self) -> bool:
         """The database already returns few rows, so Python work on them costs little."""
-        return self.value.is_limited or "fetchmany" in self.value.methods or self.one_row
+        return self.value.is_limited or "fetchmany" in self.value.methods or self.by_identity == ONE_ROW
 
     @property
     def is_loaded(self) -> bool:
@@ -138,40 +142,52 @@ class RowAnalysis:
                 columns[argument.attr.value] = self.model.source_of(argument)
         return None, columns, grouped
 
-    def by_identity(self, node: cst.BaseExpression) -> bool:
-        """The statement `node` runs keeps only the row whose `id` equals a value
-        (`.where(User.id == user_id)`, `.filter_by(id=...)`, `users.c.id == 5`, also inside
-        `and_()` or through a local name): `id` is the primary key by the convention nearly
-        every schema follows, so at most one row comes back and Python work on "all the rows"
-        costs nothing. A comparison with another column (`A.id == B.a_id`, a join) or under
-        `or_()` does not count."""
+    def by_identity(self, node: cst.BaseExpression) -> Optional[str]:
+        """How the statement `node` runs bounds its rows through the `id` column, the primary
+        key by the convention nearly every schema follows: ONE_ROW when it keeps the row whose
+        `id` equals a value (`.where(User.id == user_id)`, `.filter_by(id=...)`,
+        `users.c.id == 5`, also inside `and_()` or through a local name), ONE_ROW_PER_VALUE
+        when it keeps the rows whose `id` is in a list the code sends (`User.id.in_(ids)`: no
+        more rows than values the code already holds, though a filter may still drop most of
+        them). A comparison with another column (`A.id == B.a_id`, a join) or under `or_()`
+        does not count."""
+        found: Optional[str] = None
         for call in self.queries.statement_calls(node):
             if not isinstance(call.func, cst.Attribute):
                 continue
             method = call.func.attr.value
             if method == "filter_by" and any(arg.keyword is not None and arg.keyword.value == "id"
                                              for arg in call.args):
-                return True
-            if method in ("where", "filter") and any(
-                    not arg.keyword and not arg.star and self._is_identity_condition(arg.value, 0)
-                    for arg in call.args):
-                return True
-        return False
+                return ONE_ROW
+            if method in ("where", "filter"):
+                for arg in call.args:
+                    if arg.keyword or arg.star:
+                        continue
+                    bound = self._identity_bound(arg.value, 0)
+                    if bound == ONE_ROW:
+                        return ONE_ROW
+                    found = found or bound
+        return found
 
-    def _is_identity_condition(self, node: cst.BaseExpression, hops: int) -> bool:
+    def _identity_bound(self, node: cst.BaseExpression, hops: int) -> Optional[str]:
         if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:
             value = self.queries.single_value(node)
-            return value is not None and self._is_identity_condition(value, hops + 1)
+            return self._identity_bound(value, hops + 1) if value is not None else None
         if isinstance(node, cst.Call) and _is_sqlalchemy_and(self.model.scopes.qualified_name(node.func)):
-            return any(self._is_identity_condition(arg.value, hops) for arg in node.args if not arg.star)
+            bounds = {self._identity_bound(arg.value, hops) for arg in node.args if not arg.star}
+            return ONE_ROW if ONE_ROW in bounds else ONE_ROW_PER_VALUE if ONE_ROW_PER_VALUE in bounds else None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value == "in_":
+            return ONE_ROW_PER_VALUE if _is_id_column(node.func.value) else None
         if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
-            return False
+            return None
         target = node.comparisons[0]
         if not isinstance(target.operator, cst.Equal):
-            return False
+            return None
         left, right = node.left, target.comparator
-        return ((_is_id_column(left) and not _is_column(right))
-                or (_is_id_column(right) and not _is_column(left)))
+        if (_is_id_column(left) and not _is_column(right)) or (_is_id_column(right) and not _is_column(left)):
+            return ONE_ROW
+        return None
 
     def locks_rows(self, source: RowSource) -> bool:
         """The rows come from a locking read (`SELECT ... FOR UPDATE`): `.with_for_update()`
