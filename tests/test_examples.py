@@ -60,6 +60,15 @@ def test_examples_have_findings_and_exit_1() -> None:
     assert (accounts, line_of(SHOP / "accounts.py", "# mistake: committed only when"), "ORM101") in found
 
 
+def test_the_opt_in_n_plus_one_shows_only_when_selected() -> None:
+    reports = "examples/shop/reports.py"
+    n_plus_one = (reports, line_of(SHOP / "reports.py", "# mistake: one query per user id"), "ORM304")
+    _, default = json_findings("examples/")
+    _, selected = json_findings("--extend-select", "ORM304", "examples/")
+    assert n_plus_one not in default and n_plus_one in selected
+    assert set(selected) - set(default) == {n_plus_one}
+
+
 def test_every_finding_is_inside_a_function_that_shows_a_mistake() -> None:
     # The examples double as a precision check: a finding anywhere else (clean.py, the
     # models, the plugin) is a false positive.

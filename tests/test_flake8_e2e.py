@@ -72,3 +72,26 @@ def test_noqa_is_honoured_by_flake8(tmp_path: Path) -> None:
     completed = flake8(["--select", "ORM", "."], tmp_path)
     assert completed.returncode == 1, completed.stderr
     assert parse_flake8(completed.stdout) == {("other_code.py", 6, "ORM101")}
+
+
+QUERY_IN_LOOP = """\
+from sqlalchemy.orm import Session
+
+
+def emails(session: Session, ids):
+    return [session.get(User, user_id) for user_id in ids]
+"""
+
+
+@pytest.mark.parametrize("args, reported", [
+    (["--select", "ORM"], False),  # the whole plugin: the opt-in rule stays off
+    (["--select", "ORM304"], True),
+    (["--select", "ORM", "--extend-select", "ORM3"], True),
+    (["--extend-select", "ORM304"], True),
+])
+def test_an_opt_in_rule_reports_only_when_selected_by_code(tmp_path: Path, args, reported) -> None:
+    (tmp_path / "loop.py").write_text(QUERY_IN_LOOP)
+    completed = flake8([*args, "."], tmp_path)
+    assert "Traceback" not in completed.stderr
+    codes = {code for _, _, code in parse_flake8(completed.stdout)}
+    assert ("ORM304" in codes) is reported, completed.stdout

@@ -47,7 +47,7 @@ def render_index(rules: List[Type[Rule]]) -> str:
     ]
     for rule in sorted(rules, key=lambda r: r.code):
         page = f"../rules/{rule.code}/README.md"
-        summary = rule.summary.replace("|", "\\|")
+        summary = rule.summary.replace("|", "\\|") + (" (**opt-in**: select it by code)" if rule.opt_in else "")
         lines.append(f"| [{rule.code}]({page}) | {rule.name} | {summary} |")
     lines += [
         "",

@@ -77,7 +77,7 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     except ConfigError as error:
         raise _fail(str(error))
 
-    enabled = settings.enabled_codes(ruleset.rules)
+    enabled = settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes())
     rules = [ruleset.rules[code] for code in sorted(enabled)]
     discovery = collect_files(list(paths) or ["."], settings)
     cache = None if no_cache else ResultCache(cache_dir or settings.root / CACHE_DIR_NAME)
@@ -155,7 +155,9 @@ def _validate_selectors(settings: Settings, ruleset: RuleSet) -> None:
 
 def _print_rules(ruleset: RuleSet) -> None:
     rows: List[Tuple[str, str, str, str]] = [
-        (code, rule.name, rule.summary, ruleset.origins[code]) for code, rule in sorted(ruleset.rules.items())
+        (code, rule.name, rule.summary + (" (opt-in: select it by code)" if rule.opt_in else ""),
+         ruleset.origins[code])
+        for code, rule in sorted(ruleset.rules.items())
     ]
     rows += [(code, text.split(":")[0], text.split(": ", 1)[1], "session-lint (engine)")
              for code, text in ENGINE_CODES.items()]

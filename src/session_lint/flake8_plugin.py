@@ -1,8 +1,10 @@
 """flake8 entry point `ORM`: the same engine, fed the lines flake8 already read.
 
 flake8 aborts the whole run, for every file, when a plugin raises; so nothing escapes
-`run()`. Selection and `# noqa` are flake8's business here: every enabled rule runs and
-flake8 filters what it prints.
+`run()`. Selection and `# noqa` are flake8's business here: every rule runs and flake8
+filters what it prints; the one exception is an opt-in rule (`Rule.opt_in`), reported only
+when flake8's `select`/`extend-select` names it specifically (`ORM304`, `ORM3`), as
+flake8-bugbear does for its B9 warnings: flake8 itself would show it for `--select ORM`.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from ._version import __version__
 from .diagnostics import INTERNAL_ERROR
 from .project_index import EMPTY_INDEX, LazyProjectIndex, ProjectIndex
 from .rule import Rule
-from .settings import Settings
+from .settings import Settings, is_specific
 
 Result = Tuple[int, int, str, type]
 
@@ -25,6 +27,8 @@ _index: Optional[ProjectIndex] = None
 # Rule plugins that failed to load, not yet reported (once per process: flake8 has no
 # channel for a run-wide problem, and a warning on stderr would leave the exit code 0).
 _unreported_load_errors: List[str] = []
+# flake8's `select` and `extend-select`, kept by `parse_options` for the opt-in rules.
+_selectors: Tuple[str, ...] = ()
 
 
 def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
@@ -61,9 +65,20 @@ def _scan_working_directory() -> ProjectIndex:
         return EMPTY_INDEX
 
 
+def _opt_in_selected(code: str) -> bool:
+    return any(is_specific(s) and code.startswith(s) for s in _selectors)
+
+
 class SessionLintPlugin:
     name = "session-lint"
     version = __version__
+
+    @classmethod
+    def parse_options(cls, options: object) -> None:
+        """flake8 hands every plugin its parsed options once (in each worker process too)."""
+        global _selectors
+        _selectors = tuple(str(s) for name in ("select", "extend_select")
+                           for s in (getattr(options, name, None) or ()))
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
         self.lines = lines
@@ -91,7 +106,10 @@ class SessionLintPlugin:
         # flake8 runs this plugin only on files Python itself parsed (else it reports E999
         # and stops), so an ORM001 here is news: libcst rejected what Python accepts, the file
         # is over the size limit, or too deeply nested to check. It is reported.
+        opt_in = {rule.code for rule in rules if rule.opt_in}
         for diagnostic in result.diagnostics:
+            if diagnostic.code in opt_in and not _opt_in_selected(diagnostic.code):
+                continue
             yield (
                 diagnostic.location.row,
                 diagnostic.location.column - 1,

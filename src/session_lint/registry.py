@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
 
 from .rule import Rule
 
@@ -31,6 +31,10 @@ class RuleSet:
             return
         self.rules[rule.code] = rule
         self.origins[rule.code] = origin
+
+    def opt_in_codes(self) -> FrozenSet[str]:
+        """Rules that run only when selected by code (`Rule.opt_in`)."""
+        return frozenset(code for code, rule in self.rules.items() if rule.opt_in)
 
     def versions(self) -> str:
         return ";".join(sorted(set(self.origins.values())))

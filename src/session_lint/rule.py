@@ -44,6 +44,9 @@ class Rule:
       model only recognises sessions, queries and mapped classes through an import from
       SQLAlchemy/SQLModel/Flask-SQLAlchemy, Flask-SQLAlchemy's ``.query``, or a session
       factory of the project (whose name then occurs in the file, which also passes).
+    - ``opt_in``: True for a rule that runs only when a selector names it specifically (its
+      code, or a prefix with a digit such as ``ORM3``; not ``ORM`` or ``ALL``): a rule whose
+      findings need judgement the code alone cannot give (see ``settings.is_enabled``).
 
     and implements :meth:`check`, which yields :class:`Finding` objects. ``context.model``
     is the shared semantic model; ``context.module`` is the libcst tree.
@@ -55,6 +58,7 @@ class Rule:
     tokens: ClassVar[Tuple[str, ...]] = ()
     requires: ClassVar[Tuple[str, ...]] = ()
     url: ClassVar[Optional[str]] = None
+    opt_in: ClassVar[bool] = False
 
     def check(self, context: "RuleContext") -> Iterator[Finding]:
         raise NotImplementedError

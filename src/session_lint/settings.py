@@ -55,11 +55,13 @@ class Settings:
     # Where the settings came from, for messages ("pyproject.toml" or None).
     config_path: Optional[Path] = None
 
-    def enabled_codes(self, known_codes: Iterable[str]) -> FrozenSet[str]:
+    def enabled_codes(self, known_codes: Iterable[str], opt_in: Iterable[str] = ()) -> FrozenSet[str]:
+        """The codes that run: `opt_in` names the rules that need a specific selector."""
+        opt_in = frozenset(opt_in)
         return frozenset(
             code
             for code in known_codes
-            if is_enabled(code, self.select, self.extend_select, self.ignore)
+            if is_enabled(code, self.select, self.extend_select, self.ignore, code in opt_in)
         )
 
     def fingerprint(self) -> str:
@@ -86,17 +88,29 @@ def _best_match(code: str, selectors: Iterable[str]) -> int:
     return best
 
 
+def is_specific(selector: str) -> bool:
+    """`ORM304`, `ORM30`, `ORM3`: a selector with a digit names rules, not a whole linter."""
+    return any(character.isdigit() for character in selector)
+
+
 def is_enabled(
     code: str,
     select: Optional[Tuple[str, ...]],
     extend_select: Tuple[str, ...],
     ignore: Tuple[str, ...],
+    opt_in: bool = False,
 ) -> bool:
-    """ruff's rule: the most specific selector wins (`--select ORM101 --ignore ORM1` keeps ORM101)."""
-    selected = max(
-        _best_match(code, ("ALL",) if select is None else select),
-        _best_match(code, extend_select),
-    )
+    """ruff's rule: the most specific selector wins (`--select ORM101 --ignore ORM1` keeps ORM101).
+
+    An opt-in rule counts only selectors that name it specifically (as flake8-bugbear does
+    for its B9 warnings): `ORM304` or `ORM3` enable it, the default selection, `ORM` and
+    `ALL` do not.
+    """
+    select = ("ALL",) if select is None else select
+    if opt_in:
+        select = tuple(s for s in select if is_specific(s))
+        extend_select = tuple(s for s in extend_select if is_specific(s))
+    selected = max(_best_match(code, select), _best_match(code, extend_select))
     # At equal specificity the ignore wins, as in ruff.
     return selected >= 0 and _best_match(code, ignore) < selected
 
