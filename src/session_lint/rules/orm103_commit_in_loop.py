@@ -14,7 +14,8 @@ class CommitInLoop(Rule):
 
     Silent when the commit is conditional (`if i % 1000 == 0:` batches), inside a `try`
     with handlers (each item is isolated on purpose), inside a `begin()` block, on a
-    session made inside the loop, when the add happens in an inner loop, and in `while`
+    session made inside the loop, when the add happens in an inner loop, when the object added
+    was just read from the database (an update, not an insert), and in `while`
     loops (queue consumers commit each item as it arrives). Silent in test code (test files,
     `test_*` functions, `Test*` classes): a fixture commits a handful of rows one by one;
     and in migration code (Alembic revisions, files under `migrations/` or `alembic/`).

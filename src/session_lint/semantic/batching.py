@@ -20,12 +20,16 @@ import libcst as cst
 from . import sessions as origins
 from .enclosing import climb, in_transaction_block, innermost_loop, inside
 from .members import MemberSessions
+from .queries import MAYBE_NONE, ONE_OR_RAISE
+from .rows import RowAnalysis
 from .sessions import SessionRef
 
 if TYPE_CHECKING:
     from . import SemanticModel
 
 PER_ROW_METHODS = frozenset({"add", "merge"})
+# Calls that return a row already in the database, whatever they are called on.
+_LOOKUPS = MAYBE_NONE | ONE_OR_RAISE | frozenset({"get", "get_one"})
 # Between the loop body and the commit, only these keep "runs on every iteration".
 _UNCONDITIONAL = (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.Expr,
                   cst.Await, cst.With)
@@ -63,7 +67,7 @@ class BatchingAnalysis:
                 continue
             key = event.session.key
             refs[key] = event.session
-            if event.method in PER_ROW_METHODS:
+            if event.method in PER_ROW_METHODS and not self._loaded_before(event.node, loop):
                 work.setdefault(key, event.node)
             elif event.method == "commit":
                 commits.append(event.node)
@@ -75,6 +79,27 @@ class BatchingAnalysis:
             if self._every_iteration(commit, loop, ref) and not self._made_per_item(ref, loop):
                 found.append(CommitPerRow(commit, ref, loop, work[ref.key]))
         return found
+
+    def _loaded_before(self, work: cst.Call, loop: cst.For) -> bool:
+        """`session.add(setting)` where the loop just read `setting` from the database (`x =
+        ....first()`/`.one()`/`.get(...)`, or the loop iterates query rows): add() of a loaded
+        instance is a no-op, so the loop updates rows one by one rather than inserting one per
+        item, which is not what this analysis is about."""
+        if not work.args or not isinstance(work.args[0].value, cst.Name):
+            return False
+        _, bindings = self.model.scopes.bindings_of(work.args[0].value)
+        inside_loop = [b for b in bindings if b.node is loop or inside(self.model.tree, b.node, loop)]
+        return bool(inside_loop) and all(self._is_lookup(b.value) for b in inside_loop)
+
+    def _is_lookup(self, value: Optional[cst.BaseExpression]) -> bool:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if value is None:
+            return False
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in _LOOKUPS:
+            return True
+        return self.model.get(RowAnalysis).source(value) is not None
 
     def _every_iteration(self, commit: cst.Call, loop: cst.For, ref: SessionRef) -> bool:
         for ancestor, _ in climb(self.model.tree, commit, stop=loop):
