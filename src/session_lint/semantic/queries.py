@@ -18,7 +18,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -323,10 +323,47 @@ class QueryValues:
         return False
 
     def _is_flask_model(self, node: cst.BaseExpression) -> bool:
-        """`User` in `User.query`: a CamelCase name in a module of a Flask-SQLAlchemy project."""
-        if not (isinstance(node, cst.Name) and node.value[:1].isupper()):
+        """`User` in `User.query`: a CamelCase name in a module of a Flask-SQLAlchemy project,
+        or `cls` in a classmethod of a class derived from `db.Model`."""
+        if not isinstance(node, cst.Name):
             return False
-        return self.uses_flask_sqlalchemy()
+        if node.value[:1].isupper():
+            return self.uses_flask_sqlalchemy()
+        return self._is_flask_model_receiver(node)
+
+    def _is_flask_model_receiver(self, node: cst.Name) -> bool:
+        _, bindings = self.model.scopes.bindings_of(node)
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return False
+        binding = bindings[0]
+        function, owner = binding.scope.node, binding.scope.parent
+        if not isinstance(function, cst.FunctionDef) or owner is None or not isinstance(owner.node, cst.ClassDef):
+            return False
+        params = [*function.params.posonly_params, *function.params.params]
+        if not params or params[0] is not binding.node:
+            return False
+        if not any(self.model.scopes.qualified_name(d.decorator) == "builtins.classmethod"
+                   for d in function.decorators):
+            return False
+        return self._derives_from_flask_model(owner.node, set())
+
+    def _derives_from_flask_model(self, classdef: cst.ClassDef, seen: Set[cst.ClassDef]) -> bool:
+        """A `db.Model` base, directly or through classes of this module. Deliberately narrower
+        than MappedClasses, whose evidence for imported bases reads queries (and so this)."""
+        seen.add(classdef)
+        for base in classdef.bases:
+            value = base.value
+            if isinstance(value, cst.Attribute) and value.attr.value == "Model":
+                factory = self.model.sessions.factory(value.value)
+                if factory is not None and factory.kind == "flask_sqlalchemy":
+                    return True
+            elif isinstance(value, cst.Name):
+                _, bindings = self.model.scopes.bindings_of(value)
+                if len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef) \
+                        and bindings[0].node not in seen \
+                        and self._derives_from_flask_model(bindings[0].node, seen):
+                    return True
+        return False
 
     def uses_flask_sqlalchemy(self) -> bool:
         if self._flask is None:

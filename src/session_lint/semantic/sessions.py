@@ -103,6 +103,12 @@ class SessionAnalysis:
             return Factory("session-class", True, label)
         if isinstance(node, cst.Call):
             return self._factory_from_call(node, label)
+        if isinstance(node, cst.Attribute) and node.attr.value == "Session":
+            # Flask-SQLAlchemy's `db` re-exports SQLAlchemy: `db.Session` is the Session class.
+            owner = self.factory(node.value)
+            if owner is not None and owner.kind == "flask_sqlalchemy":
+                return Factory("session-class", False, label)
+            return None
         if isinstance(node, cst.Name):
             _, bindings = self.scopes.bindings_of(node)
             return self._factory_from_bindings(bindings, label)
