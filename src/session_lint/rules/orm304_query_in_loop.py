@@ -125,10 +125,7 @@ def _selectors(model: SemanticModel, queries: QueryValues, call: cst.Call) -> Li
 
 def _is_session_like(model: SemanticModel, receiver: cst.BaseExpression) -> bool:
     """A session, or Flask-SQLAlchemy's `db` (its `get_or_404()` runs a query too)."""
-    if model.sessions.session_of(receiver) is not None:
-        return True
-    factory = model.sessions.factory(receiver)
-    return factory is not None and factory.kind == "flask_sqlalchemy"
+    return model.sessions.session_of(receiver) is not None or model.sessions.is_flask_db(receiver)
 
 
 def _chain_selectors(queries: QueryValues, node: cst.BaseExpression, hops: int) -> List[Selector]:

@@ -234,14 +234,8 @@ def sql_function(model: "SemanticModel", name: str) -> Tuple[str, Optional[str]]
             return local, None
         if binding.kind == "import" and qualified in ("sqlalchemy", "sqlmodel"):
             modules.append(local)
-        elif _is_flask_db(model, local):
+        elif model.sessions.is_flask_db(cst.Name(local)):  # a fresh Name is looked up in the module scope
             flask.append(local)
     if modules or flask:
         return f"{(modules or flask)[0]}.{name}", None
     return name, f"from sqlalchemy import {name}"
-
-
-def _is_flask_db(model: "SemanticModel", local: str) -> bool:
-    # A fresh Name has no parent, so it is looked up in the module scope.
-    factory = model.sessions.factory(cst.Name(local))
-    return factory is not None and factory.kind == "flask_sqlalchemy"

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Seq
 import libcst as cst
 
 from .queries import QUERY, SELECT_FUNCTIONS, STATEMENT, QueryValues
-from .scopes import Binding, dotted_name
+from .scopes import Binding, dotted_name, receiver_method
 from .tree import iter_children
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ class MappedClasses:
             # `db.func.lower`, `db.and_`
             while isinstance(owner, cst.Attribute) and owner.attr.value == "func":
                 owner = owner.value
-            if self._is_flask_db(owner):
+            if self.model.sessions.is_flask_db(owner):
                 return func.attr.value
         return None
 
@@ -289,7 +289,8 @@ class MappedClasses:
             return ROOT
         if qualified in _SQLMODEL_BASES:
             return SQLMODEL
-        if isinstance(node, cst.Attribute) and node.attr.value == "Model" and self._is_flask_db(node.value):
+        if isinstance(node, cst.Attribute) and node.attr.value == "Model" \
+                and self.model.sessions.is_flask_db(node.value):
             return BASE
         if isinstance(node, cst.Call):
             return BASE if self._makes_base(node) else None
@@ -476,17 +477,13 @@ class MappedClasses:
 
     def _class_receiver(self, binding: Binding) -> Optional[Entity]:
         """`cls` in a classmethod (or a hybrid's `.expression`) of a mapped class or base."""
-        function = binding.scope.node
-        parent = binding.scope.parent
-        if not isinstance(function, cst.FunctionDef) or parent is None or parent.kind != "class":
+        found = receiver_method(binding)
+        if found is None:
             return None
-        params = list(function.params.posonly_params) + list(function.params.params)
-        if not params or params[0] is not binding.node:
-            return None
+        function, classdef = found
         if not any(self._binds_class(d.decorator) for d in function.decorators):
             return None
-        classdef = parent.node
-        if isinstance(classdef, cst.ClassDef) and self.class_role(classdef) in (MAPPED, BASE):
+        if self.class_role(classdef) in (MAPPED, BASE):
             return Entity("class", classdef)
         return None
 
@@ -497,10 +494,6 @@ class MappedClasses:
         if isinstance(target, cst.Attribute) and target.attr.value in ("expression", "comparator"):
             return True
         return (self.sqlalchemy_function(target) or "") == "declared_attr"
-
-    def _is_flask_db(self, node: cst.BaseExpression) -> bool:
-        factory = self.model.sessions.factory(node)
-        return factory is not None and factory.kind == "flask_sqlalchemy"
 
     def _is_selectable(self, node: cst.BaseExpression) -> bool:
         """`users` bound to `Table(...)`, a `.subquery()`/`.cte()`/`.alias()`, or `User.__table__`."""
@@ -515,7 +508,8 @@ class MappedClasses:
         if self.scopes.qualified_name(call.func) in _TABLES:
             return True
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "Table" and self._is_flask_db(func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value == "Table" \
+                and self.model.sessions.is_flask_db(func.value):
             return True
         if isinstance(func, cst.Attribute) and func.attr.value in ("subquery", "cte", "alias"):
             return self._query_kind(func.value) in (STATEMENT, QUERY)
@@ -544,7 +538,7 @@ class MappedClasses:
             if not isinstance(func, cst.Attribute):
                 continue
             method = func.attr.value
-            if method == "select" and self._is_flask_db(func.value):
+            if method == "select" and self.model.sessions.is_flask_db(func.value):
                 _add_roots(positional, found)
             elif method in _SESSION_ENTITY_METHODS and sessions.session_of(func.value) is not None:
                 _add_roots(positional if method == "query" else positional[:1], found)

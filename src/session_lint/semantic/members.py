@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
+from .scopes import receiver_method
 from .sessions import SessionRef
 
 if TYPE_CHECKING:
@@ -45,20 +46,15 @@ class MemberSessions:
 
     def class_of_self(self, name: cst.Name) -> Optional[cst.ClassDef]:
         """The class whose instance `name` is: the first parameter of one of its methods."""
-        scope, bindings = self.model.scopes.bindings_of(name)
-        if scope is None or len(bindings) != 1 or bindings[0].kind != "param":
+        _, bindings = self.model.scopes.bindings_of(name)
+        found = receiver_method(bindings[0]) if len(bindings) == 1 else None
+        if found is None:
             return None
-        method = scope.node
-        if not isinstance(method, cst.FunctionDef):
-            return None
-        params = list(method.params.posonly_params) + list(method.params.params)
-        if not params or params[0] is not bindings[0].node:
-            return None
+        method, owner = found
         for decorator in method.decorators:
             if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in _NOT_METHODS:
                 return None
-        owner = self.model.tree.enclosing(method, (cst.ClassDef, cst.FunctionDef, cst.Lambda))
-        return owner if isinstance(owner, cst.ClassDef) else None
+        return owner
 
     def _session_attributes(self) -> Dict[cst.ClassDef, FrozenSet[str]]:
         if self._attributes is None:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from .scopes import receiver_method
+
 if TYPE_CHECKING:
     from . import SemanticModel
 
@@ -317,10 +319,8 @@ class QueryValues:
 
     # -- Flask-SQLAlchemy ------------------------------------------------------------------------
     def _is_flask_select(self, func: cst.BaseExpression) -> bool:
-        if isinstance(func, cst.Attribute) and func.attr.value == "select":
-            factory = self.model.sessions.factory(func.value)
-            return factory is not None and factory.kind == "flask_sqlalchemy"
-        return False
+        return isinstance(func, cst.Attribute) and func.attr.value == "select" \
+            and self.model.sessions.is_flask_db(func.value)
 
     def _is_flask_model(self, node: cst.BaseExpression) -> bool:
         """`User` in `User.query`: a CamelCase name in a module of a Flask-SQLAlchemy project,
@@ -333,19 +333,14 @@ class QueryValues:
 
     def _is_flask_model_receiver(self, node: cst.Name) -> bool:
         _, bindings = self.model.scopes.bindings_of(node)
-        if len(bindings) != 1 or bindings[0].kind != "param":
+        found = receiver_method(bindings[0]) if len(bindings) == 1 else None
+        if found is None:
             return False
-        binding = bindings[0]
-        function, owner = binding.scope.node, binding.scope.parent
-        if not isinstance(function, cst.FunctionDef) or owner is None or not isinstance(owner.node, cst.ClassDef):
-            return False
-        params = [*function.params.posonly_params, *function.params.params]
-        if not params or params[0] is not binding.node:
-            return False
+        method, classdef = found
         if not any(self.model.scopes.qualified_name(d.decorator) == "builtins.classmethod"
-                   for d in function.decorators):
+                   for d in method.decorators):
             return False
-        return self._derives_from_flask_model(owner.node, set())
+        return self._derives_from_flask_model(classdef, set())
 
     def _derives_from_flask_model(self, classdef: cst.ClassDef, seen: Set[cst.ClassDef]) -> bool:
         """A `db.Model` base, directly or through classes of this module. Deliberately narrower
@@ -354,8 +349,7 @@ class QueryValues:
         for base in classdef.bases:
             value = base.value
             if isinstance(value, cst.Attribute) and value.attr.value == "Model":
-                factory = self.model.sessions.factory(value.value)
-                if factory is not None and factory.kind == "flask_sqlalchemy":
+                if self.model.sessions.is_flask_db(value.value):
                     return True
             elif isinstance(value, cst.Name):
                 _, bindings = self.model.scopes.bindings_of(value)

@@ -273,6 +273,20 @@ class ScopeAnalysis:
         return None
 
 
+def receiver_method(binding: Binding) -> Optional[Tuple[cst.FunctionDef, cst.ClassDef]]:
+    """`self`/`cls`: the binding is the first positional parameter of a function written
+    directly in a class body; that method and its class. Decorators are the caller's question
+    (a staticmethod has no receiver, a classmethod's receives the class)."""
+    method, owner = binding.scope.node, binding.scope.parent
+    if binding.kind != "param" or not isinstance(method, cst.FunctionDef) \
+            or owner is None or not isinstance(owner.node, cst.ClassDef):
+        return None
+    params = [*method.params.posonly_params, *method.params.params]
+    if not params or params[0] is not binding.node:
+        return None
+    return method, owner.node
+
+
 def _all_params(params: cst.Parameters) -> List[cst.Param]:
     result = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
     if isinstance(params.star_arg, cst.Param):

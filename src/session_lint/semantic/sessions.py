@@ -105,14 +105,16 @@ class SessionAnalysis:
             return self._factory_from_call(node, label)
         if isinstance(node, cst.Attribute) and node.attr.value == "Session":
             # Flask-SQLAlchemy's `db` re-exports SQLAlchemy: `db.Session` is the Session class.
-            owner = self.factory(node.value)
-            if owner is not None and owner.kind == "flask_sqlalchemy":
-                return Factory("session-class", False, label)
-            return None
+            return Factory("session-class", False, label) if self.is_flask_db(node.value) else None
         if isinstance(node, cst.Name):
             _, bindings = self.scopes.bindings_of(node)
             return self._factory_from_bindings(bindings, label)
         return None
+
+    def is_flask_db(self, node: cst.BaseExpression) -> bool:
+        """`node` is Flask-SQLAlchemy's `db` (`db = SQLAlchemy(app)`, here or imported)."""
+        factory = self.factory(node)
+        return factory is not None and factory.kind == "flask_sqlalchemy"
 
     def _factory_from_call(self, call: cst.Call, label: str) -> Optional[Factory]:
         qualified = self.scopes.qualified_name(call.func)
@@ -257,8 +259,7 @@ class SessionAnalysis:
         if isinstance(node, cst.Name):
             return self._session_of_name(node)
         if isinstance(node, cst.Attribute) and node.attr.value == "session":
-            owner = self.factory(node.value)
-            if owner is not None and owner.kind == "flask_sqlalchemy":
+            if self.is_flask_db(node.value):
                 label = self.source_of(node)
                 return SessionRef(label, label, FRAMEWORK)
         if isinstance(node, cst.Call) and not node.args:
