@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
-from ..semantic.exits import RAISE, RETURN
+from ..semantic.flow import RAISE, RETURN
 from ..semantic.lifecycle import TEMPORARY, LifecycleAnalysis, UnclosedSession
 from ..semantic.testcode import in_test_code, is_test_file
 

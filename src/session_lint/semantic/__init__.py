@@ -99,10 +99,10 @@ class SemanticModel:
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node).line
 
-    def is_noreturn_call(self, node: cst.BaseExpression) -> bool:
-        """A call to a function that never returns (`sys.exit()`, Flask's `abort()`)."""
-        if isinstance(node, cst.Await):
-            node = node.expression
-        if not isinstance(node, cst.Call):
-            return False
-        return self.scopes.qualified_name(node.func) in self.noreturn_functions
+    def ends_path(self, node: cst.BaseExpression) -> bool:
+        """A call after which no path goes on: the configured `noreturn-functions`
+        (`sys.exit()`, Flask's `abort()`, resolved through imports) and helpers of this
+        module that cannot return (`-> NoReturn`, or a body that always raises)."""
+        from .exits import NeverReturns
+
+        return self.get(NeverReturns).call(node)

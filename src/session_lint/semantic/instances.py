@@ -28,7 +28,7 @@ import libcst as cst
 
 from . import queries
 from . import sessions as origins
-from .flow import ForwardAnalysis, State
+from .flow import RETURN as RETURN_EXIT, ForwardAnalysis, State
 from ..project_index import FactoryInfo
 from .sessions import Creation, SessionRef
 from .tree import iter_children
@@ -451,18 +451,15 @@ class _InstanceFlow(ForwardAnalysis):
         if isinstance(statement, cst.Del):
             for name in _bound_names(statement.target):
                 state = self._forget(state, name)
-        if isinstance(statement, cst.Expr) and self.model.is_noreturn_call(statement.value):
-            return None
         return state
 
     def on_expression(self, expression: Optional[cst.CSTNode], state: State) -> State:
-        if expression is None:
-            return state
-        state = self._walk(expression, state)
-        parent = self.model.tree.parent_of(expression)
-        if isinstance(parent, cst.For) and parent.iter is expression:
-            state = self._bind_loop_target(parent.target, expression, state)
-        return state
+        return state if expression is None else self._walk(expression, state)
+
+    def iterate(self, loop: cst.For, state: State) -> State:
+        # Bound once, before the first pass: every element comes from the same load, so an
+        # element of a later pass is as expired as the first one after a commit.
+        return self._bind_loop_target(loop.target, loop.iter, self._walk(loop.iter, state))
 
     def enter_with(self, statement: cst.With, state: State) -> State:
         for item in statement.items:
@@ -481,25 +478,12 @@ class _InstanceFlow(ForwardAnalysis):
                     state = self._end(state, ref.key, statement)
         return state
 
-    def on_return(self, statement: cst.Return, state: State) -> None:
-        state = self._leave_blocks(statement, state)
-        for name in _returned_names(statement.value):
-            for fact in self.held(state, name.value):
-                self._use(fact, statement, RETURN)
-
-    def _leave_blocks(self, statement: cst.Return, state: State) -> State:
-        """What the `with` blocks and `finally` clauses around a `return` do as it leaves them."""
-        child: cst.CSTNode = statement
-        for ancestor in self.model.tree.ancestors(statement):
-            if ancestor is self.owner:
-                break
-            if isinstance(ancestor, cst.With):
-                state = self.exit_with(ancestor, state, "return")
-            elif isinstance(ancestor, (cst.Try, cst.TryStar)) and ancestor.finalbody is not None \
-                    and child is not ancestor.finalbody:
-                state = self._walk(ancestor.finalbody, state, record=False)
-            child = ancestor
-        return state
+    def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:
+        # `state` is after the `with` exits and `finally:` blocks the return passed through.
+        if how == RETURN_EXIT and isinstance(node, cst.Return):
+            for name in _returned_names(node.value):
+                for fact in self.held(state, name.value):
+                    self._use(fact, node, RETURN)
 
     # -- bindings ---------------------------------------------------------------------------
     def _assign(self, targets: Sequence[cst.BaseExpression], value: Optional[cst.BaseExpression],

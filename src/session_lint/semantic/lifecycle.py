@@ -37,8 +37,8 @@ import libcst as cst
 from . import names
 from . import sessions as origins
 from .enclosing import inside, owner_of
-from .exits import ExitAwareFlow
 from .flow import State
+from .session_flow import SessionFlow
 from .queries import QUERY, RESULT, QueryValues
 from .sessions import Creation, SessionRef
 from .transactions import CLOSE_METHODS, is_unbound
@@ -61,7 +61,7 @@ class UnclosedSession:
     creation: Creation
     kind: str  # named | temporary
     session: Optional[SessionRef]  # the local name, for a named session
-    how: Optional[str]  # exits.RETURN | RAISE | END, for a named session
+    how: Optional[str]  # flow.RETURN | RAISE | END, for a named session
     exit: Optional[cst.CSTNode]  # the `return` or `raise` it leaves through
     scope_name: str
 
@@ -188,7 +188,7 @@ class LifecycleAnalysis:
         return False
 
 
-class _LifecycleFlow(ExitAwareFlow):
+class _LifecycleFlow(SessionFlow):
     def __init__(self, model: "SemanticModel", owner: cst.FunctionDef,
                  creations: Dict[cst.CSTNode, Tuple[Creation, SessionRef]]) -> None:
         super().__init__(model, owner)

@@ -18,7 +18,7 @@ dominates. What counts as a check:
   combined with `not`, `and`, `or`; it narrows the branch it guards (`if`, `while`, `assert`,
   `x and x.attr`, `x.attr if x else d`) and, when the other branch cannot fall through
   (`return`, `raise`, `continue`, `break`, a call that never returns such as `abort(404)`
-  or a helper of the module annotated `-> NoReturn`, see `exits.NeverReturns`),
+  or a helper of the module annotated `-> NoReturn`, see `SemanticModel.ends_path`),
   everything after it;
 - a new value: `x = x or default`, `if x is None: x = ...`, or any other assignment;
 - a dereference itself: past `x.attr` the path only continues if `x` was not None, so
@@ -38,14 +38,12 @@ from typing import (
 
 import libcst as cst
 
-from .exits import NeverReturns
-from .flow import EMPTY, ForwardAnalysis, Outcome, State, join
+from .flow import EMPTY, ForwardAnalysis, MaybeState, State, join
 from .tree import iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
 
-MaybeState = Optional[State]
 # Given a tracked name and the value a statement assigns to it, the fact to record when that
 # value may be None (anything hashable, usually the expression itself), or None.
 SourceOf = Callable[[str, cst.BaseExpression], Optional[Hashable]]
@@ -58,7 +56,6 @@ _NONE_ERRORS = frozenset({"AttributeError", "TypeError"})
 # Builtins that are false for None: `isinstance(None, User)`, `hasattr(None, "a")`, `bool(None)`,
 # `callable(None)`; with the number of arguments each takes.
 _TRUE_ONLY_FOR_OBJECTS = {"isinstance": 2, "hasattr": 2, "bool": 1, "callable": 1}
-_LOOP_PASSES = 8
 _MAX_CONDITION_DEPTH = 20
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
@@ -230,59 +227,11 @@ class _NoneFlow(ForwardAnalysis):
         self._before: Dict[cst.CSTNode, State] = {}
 
     # -- statements ---------------------------------------------------------------------------
-    def run_statement(self, statement: cst.BaseStatement, state: State) -> Outcome:
-        if isinstance(statement, cst.If):
-            return self._run_if_narrowing(statement, state)
-        if isinstance(statement, cst.While):
-            return self._run_loop_narrowing(statement, state, statement.test, None)
-        if isinstance(statement, cst.For):
-            return self._run_loop_narrowing(statement, state, None, statement)
-        return super().run_statement(statement, state)
+    def iterate(self, loop: cst.For, state: State) -> MaybeState:
+        return self._iterate(loop.iter, loop, state)
 
-    def _run_if_narrowing(self, statement: cst.If, state: State) -> Outcome:
-        then_state, else_state = self.condition(statement.test, state)
-        then = self.run_suite(statement.body, then_state) if then_state is not None else Outcome(None)
-        if else_state is None:
-            other = Outcome(None)
-        elif isinstance(statement.orelse, cst.If):
-            other = self._run_if_narrowing(statement.orelse, else_state)
-        elif isinstance(statement.orelse, cst.Else):
-            other = self.run_suite(statement.orelse.body, else_state)
-        else:
-            other = Outcome(else_state)
-        return Outcome(join([then.normal, other.normal]), then.breaks + other.breaks,
-                       then.continues + other.continues)
-
-    def _run_loop_narrowing(self, statement: cst.BaseCompoundStatement, state: State,
-                            test: Optional[cst.BaseExpression], loop: Optional[cst.For]) -> Outcome:
-        if loop is not None:
-            entered = self._iterate(loop.iter, loop, state)
-            if entered is None:
-                return Outcome(None)
-            state = entered
-        head: State = state
-        exits: List[MaybeState] = []
-        breaks: List[State] = []
-        for _ in range(_LOOP_PASSES):
-            if test is not None:
-                inside, leaving = self.condition(test, head)
-            else:
-                inside, leaving = self._bind_loop_target(loop, head), head
-            exits = [None if _is_true(test) else leaving]
-            body = self.run_suite(statement.body, inside) if inside is not None else Outcome(None)
-            breaks = body.breaks
-            new_head = join([head, body.normal, *body.continues])
-            if new_head is None or new_head == head:
-                break
-            head = new_head
-        exit_state = join(exits)
-        orelse = getattr(statement, "orelse", None)
-        if exit_state is not None and isinstance(orelse, cst.Else):
-            exit_state = self.run_suite(orelse.body, exit_state).normal
-        return Outcome(join([exit_state, *breaks]))
-
-    def _bind_loop_target(self, loop: Optional[cst.For], state: State) -> State:
-        return _forget(state, self._bound_names(loop.target)) if loop is not None else state
+    def bind_target(self, loop: cst.For, state: State) -> State:
+        return _forget(state, self._bound_names(loop.target))
 
     def transfer(self, statement: cst.BaseSmallStatement, state: State) -> MaybeState:
         self._before[statement] = self._before.get(statement, EMPTY) | state
@@ -450,7 +399,7 @@ class _NoneFlow(ForwardAnalysis):
     def _call(self, call: cst.Call, state: State) -> MaybeState:
         after = self._dereference(call.func, call, CALL, state)
         after = self._evaluate_all(list(call.args), after)
-        if after is not None and self.model.get(NeverReturns).call(call):
+        if after is not None and self.ends_path(call):
             return None
         return after
 
@@ -658,13 +607,6 @@ def _is_none(node: cst.BaseExpression) -> bool:
 
 def _is_empty_value(node: cst.BaseExpression) -> bool:
     return _is_none(node) or (isinstance(node, cst.Integer) and node.value == "0")
-
-
-def _is_true(test: Optional[cst.BaseExpression]) -> bool:
-    """`while True:` (or `while 1:`) leaves only through `break`."""
-    if isinstance(test, cst.Name):
-        return test.value == "True"
-    return isinstance(test, cst.Integer) and test.value != "0"
 
 
 def _never_none(value: cst.BaseExpression) -> bool:

@@ -25,8 +25,8 @@ import libcst as cst
 
 from . import sessions as origins
 from .enclosing import calls_in, guarding_tries, in_transaction_block, inside, local_function, owner_of
-from .exits import END, RAISE, ExitAwareFlow, NeverReturns
-from .flow import State
+from .flow import END, RAISE, State
+from .session_flow import SessionFlow
 from .members import MEMBER, MemberSessions
 from .scopes import ScopeAnalysis
 from .sessions import SessionRef
@@ -207,7 +207,7 @@ class RecoveryAnalysis:
 Fact = Tuple[str, Handler]
 
 
-class _RecoveryFlow(ExitAwareFlow):
+class _RecoveryFlow(SessionFlow):
     def __init__(self, analysis: RecoveryAnalysis, owner: cst.CSTNode,
                  failing: Dict[Handler, List[Failure]]) -> None:
         super().__init__(analysis.model, owner, analysis.resolve)
@@ -244,10 +244,6 @@ class _RecoveryFlow(ExitAwareFlow):
         if state and self.analysis.calls_recovering_helper(node):
             return frozenset()
         return self._drop_rebound(node, state)
-
-    def ends_path(self, expression: cst.BaseExpression) -> bool:
-        """`abort(409)`, `sys.exit()`, or a helper of this module that always raises."""
-        return self.model.get(NeverReturns).call(expression)
 
     def raising(self, state: State) -> State:
         """A handler that re-raises hands the error up: a `finally:` that then uses the

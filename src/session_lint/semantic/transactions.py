@@ -11,7 +11,8 @@ import libcst as cst
 from . import names
 from . import sessions as origins
 from .enclosing import SCOPE_BOUNDARY as _SCOPE_BOUNDARY, calls_in
-from .flow import ForwardAnalysis, State
+from .flow import RAISE, RETURN, State
+from .session_flow import SessionFlow
 from .scopes import Binding
 from .sessions import Creation, SessionRef
 from .tree import iter_children
@@ -388,16 +389,19 @@ def _mentions_commit(model: "SemanticModel", function: cst.CSTNode) -> bool:
 Fact = Tuple[str, cst.Call, bool]
 
 
-class _UnsavedWorkFlow(ForwardAnalysis):
+class _UnsavedWorkFlow(SessionFlow):
     def __init__(self, analysis: TransactionAnalysis, owner: cst.CSTNode) -> None:
+        super().__init__(analysis.model, owner)
+        self.resolve = self._resolve
         self.analysis = analysis
-        self.model = analysis.model
-        self.owner = owner
         self.is_view = analysis.is_view(owner)
         self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
         self.refs: Dict[str, SessionRef] = {}
         self.methods: Dict[cst.Call, str] = {}
+        # Sessions of the `with session.begin():` blocks the flow is inside; their work
+        # commits when the block ends.
         self.autocommit: List[Set[str]] = []
+        self.autocommit_of: Dict[cst.With, Set[str]] = {}
         self.ignored: Set[str] = set()
         self.commits: Dict[str, List[cst.Call]] = {}
         self.joined: Dict[str, bool] = {}
@@ -512,14 +516,8 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         return state
 
     # -- flow hooks -------------------------------------------------------------------------
-    def transfer(self, statement: cst.BaseSmallStatement, state: State) -> Optional[State]:
-        state = self._events(statement, state)
-        if isinstance(statement, cst.Expr) and self.model.is_noreturn_call(statement.value):
-            return None
-        return state
-
-    def on_expression(self, expression: Optional[cst.CSTNode], state: State) -> State:
-        return self._events(expression, state)
+    def apply(self, node: cst.CSTNode, state: State) -> State:
+        return self._events(node, state)
 
     def enter_with(self, statement: cst.With, state: State) -> State:
         keys: Set[str] = set()
@@ -531,10 +529,11 @@ class _UnsavedWorkFlow(ForwardAnalysis):
                 if ref is not None:
                     keys.add(ref.key)
         self.autocommit.append(keys)
+        self.autocommit_of[statement] = keys
         return state
 
     def exit_with(self, statement: cst.With, state: State, how: str) -> State:
-        keys = self.autocommit[-1] if self.autocommit else set()
+        keys = self.autocommit_of.get(statement, set())
         state = frozenset(fact for fact in state if fact[0] not in keys)
         if _expects_error(statement):
             # The block is meant to fail (`with pytest.raises(IntegrityError): s.flush()`):
@@ -545,7 +544,11 @@ class _UnsavedWorkFlow(ForwardAnalysis):
         ending = {key for key, _, _ in state
                   if self.refs[key].origin == origins.WITH and _bound_by(self.refs[key], statement)}
         if ending:
-            self._report(state, ending, "with-end", statement)
+            # An error on its way out throws the block's work away on purpose.
+            if how == RETURN:
+                self._report(state, ending, "return-in-with", self.leaving)
+            elif how != RAISE:
+                self._report(state, ending, "with-end", statement)
             state = frozenset(fact for fact in state if fact[0] not in ending)
         return state
 
@@ -565,18 +568,12 @@ class _UnsavedWorkFlow(ForwardAnalysis):
                      if event.method in SETTLE_METHODS}
         return frozenset(fact for fact in at_try_start if fact[0] not in committed)
 
-    def on_return(self, statement: cst.Return, state: State) -> None:
-        self._end_of_function(state, statement)
-
-    def on_function_end(self, state: State) -> None:
-        self._end_of_function(state, None)
-
-    def _end_of_function(self, state: State, node: Optional[cst.CSTNode]) -> None:
+    def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:
+        if how == RAISE:
+            return  # an error path: the work is dropped on purpose
         for key in {key for key, _, _ in state}:
             origin = self.refs[key].origin
-            if origin == origins.WITH:
-                self._report(state, {key}, "return-in-with", node)
-            elif origin == origins.LOCAL:
+            if origin == origins.LOCAL:
                 self._report(state, {key}, "function-end", node)
             elif origin == origins.FRAMEWORK and self.is_view:
                 self._report(state, {key}, "view-end", node)
