@@ -7,7 +7,7 @@ import libcst as cst
 import pytest
 
 from session_lint.semantic import SemanticModel
-from session_lint.semantic.members import MEMBER, MemberSessions
+from session_lint.semantic.sessions import MEMBER
 from session_lint.semantic.recovery import catches_database_errors
 from tests.conftest import findings, messages
 
@@ -203,16 +203,17 @@ def test_member_sessions_need_every_assignment_to_be_a_session() -> None:
             self.session.add(1)
     """
     model = model_of(source)
-    members = model.get(MemberSessions)
     found = {}
     for call in model.tree.of_type(cst.Call):
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "add":
-            ref = members.member_session(call.func.value)
+            ref = model.sessions.session_of(call.func.value)
             found[model.line_of(call)] = ref.origin if ref is not None else None
     assert found == {10: MEMBER, 18: MEMBER, 28: None, 29: None, 33: None}
 
 
-def test_member_sessions_do_not_change_what_a_session_is_for_other_rules() -> None:
+def test_member_sessions_are_sessions_for_every_rule() -> None:
+    """One `session_of`: `self.session` is the object's session for every analysis, and
+    ORM101 leaves its commit to whoever owns the object."""
     source = """
     from sqlalchemy.orm import Session
 
@@ -226,8 +227,7 @@ def test_member_sessions_do_not_change_what_a_session_is_for_other_rules() -> No
     model = model_of(source)
     call = [c for c in model.tree.of_type(cst.Call)
             if isinstance(c.func, cst.Attribute) and c.func.attr.value == "add"][0]
-    assert model.sessions.session_of(call.func.value) is None  # type: ignore[attr-defined]
-    events = list(model.transactions.events_in(call))
-    assert events == []
-    events = list(model.transactions.events_in(call, model.get(MemberSessions).session_of))
-    assert [event.method for event in events] == ["add"]
+    ref = model.sessions.session_of(call.func.value)  # type: ignore[attr-defined]
+    assert ref is not None and ref.origin is MEMBER
+    assert [event.method for event in model.transactions.events_in(call)] == ["add"]
+    assert findings(textwrap.dedent(source), "ORM101") == []

@@ -4,7 +4,7 @@ from typing import Iterator
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import sessions as origins
-from ..semantic.members import MEMBER
+from ..semantic.sessions import MEMBER
 from ..semantic.recovery import LIVES_ON, RETURNED, USED, UnrecoveredFailure, RecoveryAnalysis
 
 

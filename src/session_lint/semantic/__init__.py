@@ -82,6 +82,9 @@ class SemanticModel:
     def sessions(self) -> SessionAnalysis:
         if self._sessions is None:
             self._sessions = SessionAnalysis(self.scopes, self.source_of, self.index, self.filename)
+            from .members import MemberSessions
+
+            self._sessions.member_session = lambda node: self.get(MemberSessions).member_session(node)
         return self._sessions
 
     @property

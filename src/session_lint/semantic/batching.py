@@ -62,7 +62,7 @@ class BatchingAnalysis:
         work: Dict[str, cst.Call] = {}
         commits: List[cst.Call] = []
         refs: Dict[str, SessionRef] = {}
-        for event in self.model.transactions.events_in(loop.body, self.members.session_of):
+        for event in self.model.transactions.events_in(loop.body, self.model.sessions.session_of):
             if not isinstance(event.node, cst.Call) or innermost_loop(tree, event.node) is not loop:
                 continue
             key = event.session.key
@@ -73,7 +73,7 @@ class BatchingAnalysis:
                 commits.append(event.node)
         found: List[CommitPerRow] = []
         for commit in commits:
-            ref = self.members.session_of(commit.func.value)  # type: ignore[attr-defined]
+            ref = self.model.sessions.session_of(commit.func.value)  # type: ignore[attr-defined]
             if ref is None or ref.key not in work:
                 continue
             if self._every_iteration(commit, loop, ref) and not self._made_per_item(ref, loop):
@@ -105,7 +105,7 @@ class BatchingAnalysis:
         for ancestor, _ in climb(self.model.tree, commit, stop=loop):
             if not isinstance(ancestor, _UNCONDITIONAL):
                 return False
-        return not in_transaction_block(self.model, commit, ref.key, self.members.session_of, stop=loop)
+        return not in_transaction_block(self.model, commit, ref.key, self.model.sessions.session_of, stop=loop)
 
     def _made_per_item(self, ref: SessionRef, loop: cst.For) -> bool:
         if ref.origin not in (origins.WITH, origins.LOCAL) or ref.binding is None:

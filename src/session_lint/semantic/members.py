@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Set
 import libcst as cst
 
 from .scopes import receiver_method
-from .sessions import SessionRef
+from .sessions import MEMBER, SessionRef
 
 if TYPE_CHECKING:
     from . import SemanticModel
 
-# Origin of a session reached through `self.<attribute>`: the object owns it, and it
-# lives on after the method returns.
-MEMBER = "member"
 _NOT_METHODS = frozenset({"staticmethod", "classmethod"})
 
 
@@ -28,16 +25,12 @@ class MemberSessions:
     def __init__(self, model: "SemanticModel") -> None:
         self.model = model
         self._attributes: Optional[Dict[cst.ClassDef, FrozenSet[str]]] = None
-
-    def session_of(self, node: cst.BaseExpression) -> Optional[SessionRef]:
-        """The session `node` evaluates to, following `self.<attribute>` as well."""
-        found = self.model.sessions.session_of(node)
-        if found is not None:
-            return found
-        return self.member_session(node)
+        self._collecting = False
 
     def member_session(self, node: cst.BaseExpression) -> Optional[SessionRef]:
-        if not isinstance(node, cst.Attribute) or not isinstance(node.value, cst.Name):
+        """`self.<attribute>` where every assignment of the class stores a session there;
+        `SessionAnalysis.session_of` asks this, so every rule sees these sessions."""
+        if self._collecting or not isinstance(node, cst.Attribute) or not isinstance(node.value, cst.Name):
             return None
         owner = self.class_of_self(node.value)
         if owner is None or node.attr.value not in self._session_attributes().get(owner, frozenset()):
@@ -58,7 +51,12 @@ class MemberSessions:
 
     def _session_attributes(self) -> Dict[cst.ClassDef, FrozenSet[str]]:
         if self._attributes is None:
-            self._attributes = self._collect()
+            # What the class stores is judged with `session_of`, which asks back here.
+            self._collecting = True
+            try:
+                self._attributes = self._collect()
+            finally:
+                self._collecting = False
         return self._attributes
 
     def _collect(self) -> Dict[cst.ClassDef, FrozenSet[str]]:

@@ -27,7 +27,8 @@ from . import sessions as origins
 from .enclosing import calls_in, guarding_tries, in_transaction_block, inside, local_function, owner_of
 from .flow import END, RAISE, State
 from .session_flow import SessionFlow
-from .members import MEMBER, MemberSessions
+from .members import MemberSessions
+from .sessions import MEMBER
 from .scopes import ScopeAnalysis
 from .sessions import SessionRef
 from .transactions import CLOSE_METHODS
@@ -44,7 +45,7 @@ _HARMLESS_METHODS = frozenset({
     "expunge", "expunge_all", "in_transaction", "in_nested_transaction", "get_transaction",
     "get_nested_transaction", "is_modified", "get_bind",
 })
-_TRANSACTION_FACTORIES = frozenset({"begin", "begin_nested", "get_transaction", "get_nested_transaction"})
+
 _CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
 # What commit()/flush() can raise: DBAPI errors wrapped by SQLAlchemy, and the ORM's own.
 DATABASE_ERRORS = frozenset(
@@ -105,19 +106,11 @@ class RecoveryAnalysis:
     def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
         """A session, or a transaction of one (`tx = session.begin_nested()`): its
         `rollback()` recovers the session."""
-        found = self.members.session_of(node)
-        if found is not None or not isinstance(node, cst.Name):
+        found = self.model.sessions.session_of(node)
+        if found is not None:
             return found
-        _, bindings = self.model.scopes.bindings_of(node)
-        if len(bindings) != 1 or bindings[0].kind != "assign":
-            return None
-        value = bindings[0].value
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                and value.func.attr.value in _TRANSACTION_FACTORIES):
-            return self.members.session_of(value.func.value)
-        return None
+        transaction = self.model.sessions.transaction_of(node)
+        return transaction[1] if transaction is not None else None
 
     def unrecovered_failures(self) -> List[UnrecoveredFailure]:
         if self._found is None:

@@ -25,7 +25,11 @@ class SessionFlow(ForwardAnalysis):
                  resolve: Optional[Callable[[cst.BaseExpression], Optional[SessionRef]]] = None) -> None:
         self.model = model
         self.owner = owner
-        self.resolve = resolve if resolve is not None else model.sessions.session_of
+        self._resolve = resolve if resolve is not None else model.sessions.session_of
+
+    def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
+        """The session `node` stands for, as this analysis sees sessions."""
+        return self._resolve(node)
 
     def apply(self, node: cst.CSTNode, state: State) -> State:
         """What evaluating `node` (a simple statement or a header expression) does to the state."""

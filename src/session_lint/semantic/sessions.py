@@ -6,6 +6,7 @@ on a name that is not provably a session is not a session operation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Callable, Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -15,18 +16,30 @@ from . import names
 from .scopes import Binding, Scope, ScopeAnalysis
 from .tree import TreeIndex, iter_children
 
-# How a session came to be, which decides who ends its life:
-#   with     - target of `with <new session> as s`: the block ends it
-#   local    - `s = Session(...)` in this function: the function ends it (or close())
-#   param    - a parameter annotated as a session: the caller owns it
-#   framework- Flask-SQLAlchemy `db.session` or a scoped_session registry: the request ends it
-#   global   - a module-level session object: nobody in particular
-WITH, LOCAL, PARAM, FRAMEWORK, GLOBAL = "with", "local", "param", "framework", "global"
+
+
+class Origin(str, Enum):
+    """How a session came to be, which decides who ends its life (equal to its string value,
+    so `ref.origin == "with"` keeps working for plugin rules)."""
+
+    WITH = "with"  # target of `with <new session> as s`: the block ends it
+    LOCAL = "local"  # `s = Session(...)` in this function: the function ends it (or close())
+    PARAM = "param"  # a parameter annotated as a session: the caller owns it
+    FRAMEWORK = "framework"  # Flask-SQLAlchemy `db.session`, a scoped_session registry: the request ends it
+    GLOBAL = "global"  # a module-level session object: nobody in particular
+    MEMBER = "member"  # `self.<attribute>` of an object that keeps its session: it outlives the method
+    TRANSACTION = "transaction"  # `t` in `t = session.begin()`: stands for the session's transaction
+
+
+WITH, LOCAL, PARAM, FRAMEWORK, GLOBAL = Origin.WITH, Origin.LOCAL, Origin.PARAM, Origin.FRAMEWORK, Origin.GLOBAL
+MEMBER, TRANSACTION = Origin.MEMBER, Origin.TRANSACTION
 
 _ASYNC_SESSION_ANNOTATIONS = names.ASYNC_SESSION_CLASSES | frozenset({
     "sqlalchemy.ext.asyncio.async_scoped_session",
     "sqlalchemy.ext.asyncio.scoping.async_scoped_session",
 })
+# Session methods that return an object standing for its (outer or nested) transaction.
+TRANSACTION_GETTERS = frozenset({"begin", "begin_nested", "get_transaction", "get_nested_transaction"})
 # Session-scope helpers are generator-based context managers.
 _CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
@@ -64,12 +77,9 @@ class SessionRef:
 
     key: str  # identity inside one function: two refs with the same key are the same session
     label: str  # how messages name it: "session", "db.session"
-    origin: str
+    origin: Origin
     creation: Optional[Creation] = field(default=None, repr=False)
     binding: Optional[Binding] = field(default=None, repr=False)
-
-
-Lookup = Callable[[Optional[str], str, int, str], Optional[FactoryInfo]]
 
 
 class SessionAnalysis:
@@ -83,6 +93,9 @@ class SessionAnalysis:
         self._following: Set[Tuple[int, str]] = set()
         self._factory_cache: Dict[cst.CSTNode, Optional[Factory]] = {}
         self._scope_cache: Dict[cst.CSTNode, Optional[Creation]] = {}
+        # Sessions kept on an object (`self.session`): set by the model, which owns the
+        # class-level analysis (`members.MemberSessions`) this needs.
+        self.member_session: Optional[Callable[[cst.Attribute], Optional[SessionRef]]] = None
 
     # -- factories --------------------------------------------------------------------------
     def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
@@ -258,16 +271,35 @@ class SessionAnalysis:
         """The session that `node` evaluates to, when that is certain."""
         if isinstance(node, cst.Name):
             return self._session_of_name(node)
-        if isinstance(node, cst.Attribute) and node.attr.value == "session":
-            if self.is_flask_db(node.value):
+        if isinstance(node, cst.Attribute):
+            if node.attr.value == "session" and self.is_flask_db(node.value):
                 label = self.source_of(node)
                 return SessionRef(label, label, FRAMEWORK)
+            return self.member_session(node) if self.member_session is not None else None
         if isinstance(node, cst.Call) and not node.args:
             # `db.session()` and `ScopedSession()` hand out the registry's session.
             made = self.creation(node)
             if made is not None and made.scoped:
                 label = self.source_of(node.func)
                 return SessionRef(label, label, FRAMEWORK, made)
+        return None
+
+    def transaction_of(self, node: cst.BaseExpression) -> Optional[Tuple[str, SessionRef]]:
+        """`t` in `t = session.begin()` (or `begin_nested()`, `get_transaction()`,
+        `get_nested_transaction()`): the method that made it and the session it belongs to."""
+        if not isinstance(node, cst.Name):
+            return None
+        _, bindings = self.scopes.bindings_of(node)
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "annassign"):
+            return None
+        value = bindings[0].value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and not value.args
+                and value.func.attr.value in TRANSACTION_GETTERS):
+            session = self.session_of(value.func.value)
+            if session is not None:
+                return value.func.attr.value, session
         return None
 
     def _session_of_name(self, node: cst.Name) -> Optional[SessionRef]:

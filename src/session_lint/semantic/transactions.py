@@ -14,7 +14,7 @@ from .enclosing import SCOPE_BOUNDARY as _SCOPE_BOUNDARY, calls_in
 from .flow import RAISE, RETURN, State
 from .session_flow import SessionFlow
 from .scopes import Binding
-from .sessions import Creation, SessionRef
+from .sessions import TRANSACTION, Creation, SessionRef
 from .tree import iter_children
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ _EXPECTED_ERROR_MANAGERS = frozenset({
     "raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp",
     "expect_raises", "expect_raises_message",
 })
-TRANSACTION = "transaction"  # origin of a SessionRef that stands for `t` in `t = session.begin()`
 # Top-level packages whose functions never commit the application's session.
 _FOREIGN_PACKAGES = frozenset(
     """flask werkzeug jinja2 sqlalchemy flask_sqlalchemy flask_login flask_wtf wtforms
@@ -392,7 +391,6 @@ Fact = Tuple[str, cst.Call, bool]
 class _UnsavedWorkFlow(SessionFlow):
     def __init__(self, analysis: TransactionAnalysis, owner: cst.CSTNode) -> None:
         super().__init__(analysis.model, owner)
-        self.resolve = self._resolve
         self.analysis = analysis
         self.is_view = analysis.is_view(owner)
         self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
@@ -448,23 +446,17 @@ class _UnsavedWorkFlow(SessionFlow):
             arg.keyword is not None and arg.keyword.value == "autoflush"
             and isinstance(arg.value, cst.Name) and arg.value.value == "False" for arg in call.args))
 
-    def _resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
+    def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
         """Sessions, and `t` in `t = session.begin()` / `t = session.get_transaction()`."""
         ref = self.model.sessions.session_of(node)
-        if ref is not None or not isinstance(node, cst.Name):
+        if ref is not None:
             return ref
-        _, bindings = self.model.scopes.bindings_of(node)
-        if len(bindings) != 1 or bindings[0].kind not in ("assign", "annassign"):
+        transaction = self.model.sessions.transaction_of(node)
+        # A savepoint's commit() releases the savepoint only: the outer transaction goes on.
+        if transaction is None or transaction[0] not in _TRANSACTION_GETTERS:
             return None
-        value = bindings[0].value
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and not value.args
-                and value.func.attr.value in _TRANSACTION_GETTERS):
-            session = self.model.sessions.session_of(value.func.value)
-            if session is not None and session.origin != TRANSACTION:
-                return SessionRef(session.key, node.value, TRANSACTION, session.creation, session.binding)
-        return None
+        session = transaction[1]
+        return SessionRef(session.key, node.value, TRANSACTION, session.creation, session.binding)  # type: ignore[attr-defined]
 
     def _apply(self, event: SessionEvent, state: State) -> State:
         ref = event.session
@@ -500,7 +492,7 @@ class _UnsavedWorkFlow(SessionFlow):
         return state
 
     def _events(self, node: Optional[cst.CSTNode], state: State) -> State:
-        for event in self.analysis.events_in(node, self._resolve):
+        for event in self.analysis.events_in(node, self.resolve):
             state = self._apply(event, state)
         if node is not None and state and self.is_view:
             state = self._drop_framework_if_helper_commits(node, state)
@@ -538,7 +530,7 @@ class _UnsavedWorkFlow(SessionFlow):
         if _expects_error(statement):
             # The block is meant to fail (`with pytest.raises(IntegrityError): s.flush()`):
             # the work it flushes or adds is on an error path, whatever happens after.
-            touched = {event.session.key for event in self.analysis.events_in(statement.body, self._resolve)}
+            touched = {event.session.key for event in self.analysis.events_in(statement.body, self.resolve)}
             state = frozenset(fact for fact in state
                               if fact[0] not in touched and not _inside(self.model, fact[1], statement))
         ending = {key for key, _, _ in state
@@ -564,7 +556,7 @@ class _UnsavedWorkFlow(SessionFlow):
                       handler: cst.ExceptHandler) -> State:
         # Work added inside the try either failed or is the error path's business (ORM401);
         # work from before the try stays pending unless the try tried to commit it.
-        committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt, self._resolve)
+        committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt, self.resolve)
                      if event.method in SETTLE_METHODS}
         return frozenset(fact for fact in at_try_start if fact[0] not in committed)
 
