@@ -205,7 +205,7 @@ def _session_opened_in(model: SemanticModel, call: cst.Call, loop: cst.CSTNode) 
         return False
     _, bindings = model.scopes.bindings_of(current)
     return (len(bindings) == 1 and bindings[0].kind == "with"
-            and any(ancestor is loop for ancestor in model.tree.ancestors(bindings[0].node)))
+            and model.tree.inside(bindings[0].node, loop))
 
 
 def _roles(model: SemanticModel, selector: Selector, names: FrozenSet[str]) -> Set[str]:

@@ -223,7 +223,7 @@ class _Evaluator:
     def _within(self, leaf: cst.BaseExpression, result: cst.BaseExpression) -> bool:
         if leaf is result:
             return True
-        return any(ancestor is result for ancestor in self.model.tree.ancestors(leaf))
+        return self.model.tree.inside(leaf, result)
 
     def _quote(self, node: cst.BaseExpression) -> str:
         text = code(self.model, node)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 import libcst as cst
 
 from . import sessions as origins
-from .enclosing import climb, in_transaction_block, innermost_loop, inside
+from .enclosing import climb, in_transaction_block, innermost_loop
 from .members import MemberSessions
 from .queries import MAYBE_NONE, ONE_OR_RAISE
 from .rows import RowAnalysis
@@ -88,7 +88,7 @@ class BatchingAnalysis:
         if not work.args or not isinstance(work.args[0].value, cst.Name):
             return False
         _, bindings = self.model.scopes.bindings_of(work.args[0].value)
-        inside_loop = [b for b in bindings if b.node is loop or inside(self.model.tree, b.node, loop)]
+        inside_loop = [b for b in bindings if b.node is loop or self.model.tree.inside(b.node, loop)]
         return bool(inside_loop) and all(self._is_lookup(b.value) for b in inside_loop)
 
     def _is_lookup(self, value: Optional[cst.BaseExpression]) -> bool:
@@ -110,7 +110,7 @@ class BatchingAnalysis:
     def _made_per_item(self, ref: SessionRef, loop: cst.For) -> bool:
         if ref.origin not in (origins.WITH, origins.LOCAL) or ref.binding is None:
             return False
-        return inside(self.model.tree, ref.binding.node, loop)
+        return self.model.tree.inside(ref.binding.node, loop)
 
 
 def _runs_once(loop: cst.For) -> bool:

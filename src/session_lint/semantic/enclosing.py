@@ -15,7 +15,7 @@ from .tree import TreeIndex, iter_children
 if TYPE_CHECKING:
     from . import SemanticModel
 
-SCOPE_BOUNDARY = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+from .tree import SCOPE_BOUNDARY  # noqa: F401 - re-exported for the analyses that import it here
 LOOPS = (cst.For, cst.While)
 # `with session.begin():` commits or rolls back by itself; `begin_nested()` rolls back to
 # its savepoint: an error inside either leaves the session usable.
@@ -70,16 +70,6 @@ def in_transaction_block(model: "SemanticModel", node: cst.CSTNode, key: str, re
             if any(ref.key == key for _, ref in transaction_block(ancestor, resolve)):
                 return True
     return False
-
-
-def inside(tree: TreeIndex, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return any(ancestor is container for ancestor in tree.ancestors(node))
-
-
-def owner_of(tree: TreeIndex, node: cst.CSTNode) -> cst.CSTNode:
-    """The function (or module) whose statements run `node`."""
-    found = tree.enclosing(node, SCOPE_BOUNDARY)
-    return found if found is not None else tree.module
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -31,7 +31,7 @@ from . import sessions as origins
 from .flow import RETURN as RETURN_EXIT, ForwardAnalysis, State
 from ..project_index import FactoryInfo
 from .sessions import Creation, SessionRef
-from .tree import iter_children
+from .tree import SCOPE_BOUNDARY, iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -43,7 +43,6 @@ _UNLOADED_ATTRIBUTES = frozenset({"awaitable_attrs", "_sa_instance_state", "_sa_
 # Readers of every attribute of the object they are given.
 _SERIALIZER_METHODS = frozenset({"model_validate", "from_orm"})
 _SERIALIZER_FUNCTIONS = frozenset({"fastapi.encoders.jsonable_encoder"})
-_SCOPE_BOUNDARY = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _ENTITY_RESULT_METHODS = frozenset({"scalars", "scalar_one", "scalar_one_or_none", "scalar"})
 # Statements that return no ORM objects, so they refresh nothing.
@@ -324,7 +323,7 @@ class InstanceAnalysis:
             ref = self.sessions.session_of(receiver)
             if ref is None or not self.tracks(ref):
                 return
-        owner = self.model.tree.enclosing(node, _SCOPE_BOUNDARY) or self.model.tree.module
+        owner = self.model.tree.owner_of(node)
         if isinstance(owner, (cst.FunctionDef, cst.Module)):
             owners[owner] = None
 
@@ -543,7 +542,7 @@ class _InstanceFlow(ForwardAnalysis):
         stack: List[Tuple[cst.CSTNode, Env]] = [(node, {})]
         while stack:
             current, env = stack.pop()
-            if isinstance(current, _SCOPE_BOUNDARY):
+            if isinstance(current, SCOPE_BOUNDARY):
                 continue
             if isinstance(current, cst.Call):
                 state = self._call(current, state, env, record)
@@ -801,7 +800,7 @@ def how_expired_and_ended(use: ExpiredUse, model: "SemanticModel") -> str:
 
 
 def _returns_from(use: ExpiredUse, block: cst.CSTNode, model: "SemanticModel") -> bool:
-    return use.kind == RETURN and any(a is block for a in model.tree.ancestors(use.node))
+    return use.kind == RETURN and model.tree.inside(use.node, block)
 
 
 def how_ended(use: ExpiredUse, model: "SemanticModel") -> str:

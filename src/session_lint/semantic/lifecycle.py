@@ -36,7 +36,6 @@ import libcst as cst
 
 from . import names
 from . import sessions as origins
-from .enclosing import inside, owner_of
 from .flow import State
 from .session_flow import SessionFlow
 from .queries import QUERY, RESULT, QueryValues
@@ -89,7 +88,7 @@ class LifecycleAnalysis:
             parent = tree.parent_of(call)
             if isinstance(parent, cst.Await):
                 value, parent = parent, tree.parent_of(parent)
-            owner = owner_of(tree, call)
+            owner = tree.owner_of(call)
             if not isinstance(owner, cst.FunctionDef):
                 continue
             if self._is_temporary(value, parent):
@@ -168,7 +167,7 @@ class LifecycleAnalysis:
         values = self.model.get(QueryValues)
         return any(
             statement.value is not None and values.kind_of(statement.value) in (QUERY, RESULT)
-            and owner_of(self.model.tree, statement) is owner
+            and self.model.tree.owner_of(statement) is owner
             for statement in self.model.tree.of_type(cst.Return)
         )
 
@@ -178,11 +177,11 @@ class LifecycleAnalysis:
         tree = self.model.tree
         for attribute in tree.of_type(cst.Attribute):
             if not (attribute.attr.value in CLOSE_METHODS and isinstance(attribute.value, cst.Name)
-                    and attribute.value.value == ref.label and inside(tree, attribute, owner)):
+                    and attribute.value.value == ref.label and tree.inside(attribute, owner)):
                 continue
             parent = tree.parent_of(attribute)
             called_here = (isinstance(parent, cst.Call) and parent.func is attribute
-                           and owner_of(tree, attribute) is owner)
+                           and tree.owner_of(attribute) is owner)
             if not called_here:
                 return True
         return False

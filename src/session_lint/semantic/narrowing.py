@@ -39,7 +39,7 @@ from typing import (
 import libcst as cst
 
 from .flow import EMPTY, ForwardAnalysis, MaybeState, State, join
-from .tree import iter_children
+from .tree import SCOPE_BOUNDARY, iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -57,7 +57,6 @@ _NONE_ERRORS = frozenset({"AttributeError", "TypeError"})
 # `callable(None)`; with the number of arguments each takes.
 _TRUE_ONLY_FOR_OBJECTS = {"isinstance": 2, "hasattr": 2, "bool": 1, "callable": 1}
 _MAX_CONDITION_DEPTH = 20
-_SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _UNKNOWN = "unknown"  # the value a name has on entry to its scope (a parameter, a global)
 # A state is a frozenset of (name, fact) pairs that may still be unchecked. Every state a
@@ -165,7 +164,7 @@ def enclosing_conditions(model: "SemanticModel", node: cst.CSTNode) -> Iterator[
     (True in the body, False in the `else`/`elif` part)."""
     child: cst.CSTNode = node
     for ancestor in model.tree.ancestors(node):
-        if isinstance(ancestor, _SCOPE_BOUNDARIES):
+        if isinstance(ancestor, SCOPE_BOUNDARY):
             return
         if isinstance(ancestor, cst.If) and child in (ancestor.body, ancestor.orelse):
             yield ancestor.test, child is ancestor.body
@@ -272,7 +271,7 @@ class _NoneFlow(ForwardAnalysis):
             if isinstance(node, cst.BaseSmallStatement):
                 if node in self._before:
                     states.append(self._before[node])
-            elif not isinstance(node, (cst.BaseExpression, *_SCOPE_BOUNDARIES)):
+            elif not isinstance(node, (cst.BaseExpression, *SCOPE_BOUNDARY)):
                 pending.extend(iter_children(node))
         joined = join(states)
         return joined if joined is not None else at_try_start
@@ -384,7 +383,7 @@ class _NoneFlow(ForwardAnalysis):
             return self.evaluate(node.value, state)
         if isinstance(node, _COMPREHENSIONS):
             return self._comprehension(node, state)
-        if isinstance(node, _SCOPE_BOUNDARIES):
+        if isinstance(node, SCOPE_BOUNDARY):
             return state  # runs later, or never
         return self.evaluate_children(node, state)
 
@@ -556,7 +555,7 @@ class _NoneFlow(ForwardAnalysis):
         tree = self.model.tree
         child: cst.CSTNode = site
         for ancestor in tree.ancestors(site):
-            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+            if isinstance(ancestor, SCOPE_BOUNDARY):
                 return False
             if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body:
                 if any(_catches_none_errors(handler) for handler in ancestor.handlers):

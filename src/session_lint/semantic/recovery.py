@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Un
 import libcst as cst
 
 from . import sessions as origins
-from .enclosing import calls_in, guarding_tries, in_transaction_block, inside, local_function, owner_of
+from .enclosing import calls_in, guarding_tries, in_transaction_block, local_function
 from .flow import END, RAISE, State
 from .session_flow import SessionFlow
 from .members import MemberSessions
@@ -130,7 +130,7 @@ class RecoveryAnalysis:
                 continue
             for handler in catching:
                 failing[handler] = failures
-            owner = owner_of(tree, statement)
+            owner = tree.owner_of(statement)
             if not isinstance(owner, (cst.ClassDef, cst.Lambda)):
                 owners[owner] = None
         found: List[UnrecoveredFailure] = []
@@ -151,7 +151,7 @@ class RecoveryAnalysis:
             if event.method not in FAILING_METHODS or ref.key in seen:
                 continue
             if ref.origin == origins.WITH and ref.binding is not None and ref.binding.statement is not None \
-                    and inside(self.model.tree, ref.binding.statement, statement):
+                    and self.model.tree.inside(ref.binding.statement, statement):
                 continue  # the block closed the session before the handler runs
             assert isinstance(event.node, cst.Call)
             if in_transaction_block(self.model, event.node, ref.key, self.resolve, stop=statement):
@@ -177,7 +177,7 @@ class RecoveryAnalysis:
                    for event in self.model.transactions.events_in(node, self.resolve))
 
     def _raises(self, handler: Handler) -> bool:
-        return any(inside(self.model.tree, node, handler) for node in self.model.tree.of_type(cst.Raise))
+        return any(self.model.tree.inside(node, handler) for node in self.model.tree.of_type(cst.Raise))
 
     def calls_recovering_helper(self, node: cst.CSTNode) -> bool:
         """`node` calls a function or method of this module that rolls back or closes some

@@ -368,7 +368,7 @@ class RowAnalysis:
         return self._order.get(node, -1)
 
     def _is_inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-        return node is container or any(a is container for a in self.model.tree.ancestors(node))
+        return node is container or self.model.tree.inside(node, container)
 
     def _all_loads(self) -> Dict[str, List[cst.Name]]:
         if self._loads is None:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
 from .tree import TreeIndex
 
-ScopeNode = Union[
-    cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda,
-    cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
-]
 SCOPE_TYPES: Tuple[type, ...] = (
     cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda,
     cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
@@ -26,12 +23,34 @@ SCOPE_TYPES: Tuple[type, ...] = (
 _BUILTINS = frozenset(dir(builtins))
 
 
+class BindingKind(str, Enum):
+    """How a name is bound (equal to its string value, so `binding.kind == "assign"` reads
+    the same in plugin rules)."""
+
+    IMPORT = "import"  # `import a.b`, `from a import b as c`: `qualified` is the full name
+    PARAM = "param"  # a parameter: `annotation` and default `value`
+    ASSIGN = "assign"  # `name = value`, one target name
+    ANNASSIGN = "annassign"  # `name: T = value` (value may be None)
+    AUGASSIGN = "augassign"  # `name += value`
+    UNPACK = "unpack"  # an element of `a, b = value`
+    FOR = "for"  # a `for` loop target: `value` is the iterable
+    WITH = "with"  # `with item as name`: `value` is the item, `statement` the With
+    WALRUS = "walrus"  # `(name := value)`
+    DEF = "def"  # a function definition
+    CLASS = "class"  # a class definition
+    EXCEPT = "except"  # `except E as name`
+    COMPREHENSION = "comprehension"  # a comprehension's target: `value` is the iterable
+    OTHER = "other"  # `global`/`nonlocal`, `del`, match captures, type parameters
+
+
+# Kinds whose `value` is exactly what the name holds afterwards.
+VALUE_KINDS = frozenset({BindingKind.ASSIGN, BindingKind.ANNASSIGN})
+
+
 @dataclass
 class Binding:
     name: str
-    # import | param | assign | annassign | augassign | unpack | for | with | walrus |
-    # def | class | except | comprehension | other
-    kind: str
+    kind: BindingKind
     node: cst.CSTNode = field(repr=False)
     scope: "Scope" = field(repr=False)
     value: Optional[cst.BaseExpression] = field(default=None, repr=False)
@@ -124,37 +143,37 @@ class ScopeAnalysis:
             self._bind_import_from(node)
         for node in tree.of_type(cst.Assign):
             for target in node.targets:
-                self._bind_target(target.target, node, "assign", node.value)
+                self._bind_target(target.target, node, BindingKind.ASSIGN, node.value)
         for node in tree.of_type(cst.AnnAssign):
             scope = self.scope_of(node)
             if isinstance(node.target, cst.Name):
-                scope.add(Binding(node.target.value, "annassign", node, scope, node.value,
+                scope.add(Binding(node.target.value, BindingKind.ANNASSIGN, node, scope, node.value,
                                   annotation=node.annotation.annotation))
         for node in tree.of_type(cst.AugAssign):
-            self._bind_target(node.target, node, "augassign", None)
+            self._bind_target(node.target, node, BindingKind.AUGASSIGN, None)
         for node in tree.of_type(cst.For):
-            self._bind_target(node.target, node, "for", node.iter)
+            self._bind_target(node.target, node, BindingKind.FOR, node.iter)
         for node in tree.of_type(cst.With):
             for item in node.items:
                 if item.asname is not None:
-                    self._bind_target(item.asname.name, node, "with", item.item, statement=node)
+                    self._bind_target(item.asname.name, node, BindingKind.WITH, item.item, statement=node)
         for node in tree.of_type(cst.NamedExpr):
             scope = self.scope_of(node)
             while scope.kind == "comprehension" and scope.parent is not None:
                 scope = scope.parent
             if isinstance(node.target, cst.Name):
-                scope.add(Binding(node.target.value, "walrus", node, scope, node.value))
+                scope.add(Binding(node.target.value, BindingKind.WALRUS, node, scope, node.value))
         for node in tree.of_type(cst.FunctionDef):
             self._bind_def(node)
         for node in tree.of_type(cst.ClassDef):
             scope = self.scope_of(node)
-            scope.add(Binding(node.name.value, "class", node, scope))
+            scope.add(Binding(node.name.value, BindingKind.CLASS, node, scope))
         for node in tree.of_type(cst.ExceptHandler):
             if node.name is not None and isinstance(node.name.name, cst.Name):
                 scope = self.scope_of(node)
-                scope.add(Binding(node.name.name.value, "except", node, scope))
+                scope.add(Binding(node.name.name.value, BindingKind.EXCEPT, node, scope))
         for node in tree.of_type(cst.CompFor):
-            self._bind_target(node.target, node, "comprehension", node.iter)
+            self._bind_target(node.target, node, BindingKind.COMPREHENSION, node.iter)
         for node in tree.of_type(cst.Global):
             scope = self.scope_of(node)
             scope.global_names.update(item.name.value for item in node.names)
@@ -164,22 +183,22 @@ class ScopeAnalysis:
         for node in tree.of_type(cst.MatchAs):
             if node.name is not None:
                 scope = self.scope_of(node)
-                scope.add(Binding(node.name.value, "other", node, scope))
+                scope.add(Binding(node.name.value, BindingKind.OTHER, node, scope))
         for node in tree.of_type(cst.Lambda):
             scope = self.scopes[node]
             for param in _all_params(node.params):
-                scope.add(Binding(param.name.value, "param", param, scope))
+                scope.add(Binding(param.name.value, BindingKind.PARAM, param, scope))
 
     def _bind_def(self, node: cst.FunctionDef) -> None:
         outer = self.scope_of(node)
-        outer.add(Binding(node.name.value, "def", node, outer))
+        outer.add(Binding(node.name.value, BindingKind.DEF, node, outer))
         inner = self.scopes[node]
         for param in _all_params(node.params):
             annotation = param.annotation.annotation if param.annotation is not None else None
-            inner.add(Binding(param.name.value, "param", param, inner, param.default,
+            inner.add(Binding(param.name.value, BindingKind.PARAM, param, inner, param.default,
                               annotation=annotation))
 
-    def _bind_target(self, target: cst.CSTNode, site: cst.CSTNode, kind: str,
+    def _bind_target(self, target: cst.CSTNode, site: cst.CSTNode, kind: BindingKind,
                      value: Optional[cst.BaseExpression], statement: Optional[cst.CSTNode] = None) -> None:
         scope = self.scope_of(site) if kind != "comprehension" else self.scope_of(target)
         if isinstance(target, cst.Name):
@@ -189,7 +208,7 @@ class ScopeAnalysis:
                 inner = element.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                self._bind_target(inner, site, "unpack" if kind != "for" else "for", None, statement)
+                self._bind_target(inner, site, BindingKind.UNPACK if kind != BindingKind.FOR else BindingKind.FOR, None, statement)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, site, kind, None, statement)
 
@@ -199,11 +218,11 @@ class ScopeAnalysis:
             full = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-                scope.add(Binding(local, "import", alias, scope, qualified=full))
+                scope.add(Binding(local, BindingKind.IMPORT, alias, scope, qualified=full))
             else:
                 # `import a.b` binds `a`, whose attributes are then followed by dotted lookups.
                 head = full.split(".")[0]
-                scope.add(Binding(head, "import", alias, scope, qualified=head))
+                scope.add(Binding(head, BindingKind.IMPORT, alias, scope, qualified=head))
 
     def _bind_import_from(self, node: cst.ImportFrom) -> None:
         scope = self.scope_of(node)
@@ -217,7 +236,7 @@ class ScopeAnalysis:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             qualified = f"{module}.{imported}" if module and level == 0 else None
-            scope.add(Binding(local, "import", alias, scope, qualified=qualified,
+            scope.add(Binding(local, BindingKind.IMPORT, alias, scope, qualified=qualified,
                               module=module, level=level, imported=imported))
 
     # -- lookups --------------------------------------------------------------------------
@@ -236,6 +255,14 @@ class ScopeAnalysis:
             first = False
             current = current.parent
         return None, ()
+
+    def single_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
+        """What `name` holds when its only binding in its scope is one plain assignment
+        (`name = value`, `name: T = value`); None otherwise."""
+        _, bindings = self.bindings_of(name)
+        if len(bindings) == 1 and bindings[0].kind in VALUE_KINDS:
+            return bindings[0].value
+        return None
 
     def bindings_of(self, node: cst.Name) -> Tuple[Optional[Scope], Sequence[Binding]]:
         return self.lookup(node.value, self.scope_of(node))

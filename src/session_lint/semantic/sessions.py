@@ -338,7 +338,7 @@ class SessionAnalysis:
         return first
 
     def _encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
-        return any(ancestor is outer for ancestor in self.scopes.tree.ancestors(node))
+        return self.scopes.tree.inside(node, outer)
 
     def _session_of_binding(self, binding: Binding, scope: Scope) -> Optional[SessionRef]:
         name = binding.name

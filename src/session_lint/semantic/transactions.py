@@ -10,12 +10,12 @@ import libcst as cst
 
 from . import names
 from . import sessions as origins
-from .enclosing import SCOPE_BOUNDARY as _SCOPE_BOUNDARY, calls_in
+from .enclosing import calls_in
 from .flow import RAISE, RETURN, State
 from .session_flow import SessionFlow
 from .scopes import Binding
 from .sessions import TRANSACTION, Creation, SessionRef
-from .tree import iter_children
+from .tree import SCOPE_BOUNDARY, iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -115,7 +115,7 @@ class TransactionAnalysis:
                 if ref is not None and not self._is_harmless_use(current):
                     yield SessionEvent("handoff", ref, current)
                     continue
-            children = [c for c in iter_children(current) if not isinstance(c, _SCOPE_BOUNDARY)]
+            children = [c for c in iter_children(current) if not isinstance(c, SCOPE_BOUNDARY)]
             stack.extend(reversed(children))
 
     def _is_receiver(self, node: cst.CSTNode) -> bool:
@@ -143,7 +143,7 @@ class TransactionAnalysis:
         for call in tree.of_type(cst.Call):
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value in WORK_METHODS:
-                owner = tree.enclosing(call, _SCOPE_BOUNDARY) or tree.module
+                owner = tree.owner_of(call)
                 if isinstance(owner, (cst.Lambda, cst.ClassDef)):
                     continue
                 if self.model.sessions.session_of(func.value) is not None:
@@ -183,7 +183,7 @@ class TransactionAnalysis:
             return True
         scopes = self.model.scopes
         for name in self.model.tree.of_type(cst.Name):
-            if name.value != binding.name or not _inside(self.model, name, function):
+            if name.value != binding.name or not self.model.tree.inside(name, function):
                 continue
             scope, bindings = scopes.bindings_of(name)
             if binding not in bindings:
@@ -294,7 +294,7 @@ class TransactionAnalysis:
             func = call.func
             if (isinstance(func, cst.Attribute) and func.attr.value in _CONNECTION_TRANSACTION_METHODS
                     and isinstance(func.value, cst.Name) and func.value.value == binding.name
-                    and _inside(self.model, call, function)):
+                    and self.model.tree.inside(call, function)):
                 _, bindings = scopes.bindings_of(func.value)
                 if any(found is binding for found in bindings):
                     return True
@@ -366,10 +366,6 @@ def _same_binding(model: "SemanticModel", one: cst.Call, other: cst.Call) -> boo
     return True
 
 
-def _inside(model: "SemanticModel", node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return any(ancestor is container for ancestor in model.tree.ancestors(node))
-
-
 def _is_binding_site(parent: Optional[cst.CSTNode], name: cst.Name) -> bool:
     if isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
         return parent.target is name
@@ -379,7 +375,7 @@ def _is_binding_site(parent: Optional[cst.CSTNode], name: cst.Name) -> bool:
 def _mentions_commit(model: "SemanticModel", function: cst.CSTNode) -> bool:
     for call in model.tree.of_type(cst.Call):
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "commit" and _inside(model, call, function):
+        if isinstance(func, cst.Attribute) and func.attr.value == "commit" and model.tree.inside(call, function):
             return True
     return False
 
@@ -532,7 +528,7 @@ class _UnsavedWorkFlow(SessionFlow):
             # the work it flushes or adds is on an error path, whatever happens after.
             touched = {event.session.key for event in self.analysis.events_in(statement.body, self.resolve)}
             state = frozenset(fact for fact in state
-                              if fact[0] not in touched and not _inside(self.model, fact[1], statement))
+                              if fact[0] not in touched and not self.model.tree.inside(fact[1], statement))
         ending = {key for key, _, _ in state
                   if self.refs[key].origin == origins.WITH and _bound_by(self.refs[key], statement)}
         if ending:

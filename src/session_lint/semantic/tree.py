@@ -27,6 +27,8 @@ _TRIVIA_FIELDS = frozenset(
 )
 
 _FIELDS_BY_TYPE: Dict[type, Tuple[str, ...]] = {}
+# Code inside these runs later, or never: not as part of the statements around it.
+SCOPE_BOUNDARY = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def _child_fields(node_type: type) -> Tuple[str, ...]:
@@ -96,6 +98,15 @@ class TreeIndex:
             if isinstance(ancestor, types):
                 return ancestor
         return None
+
+    def inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        """`node` is a descendant of `container`."""
+        return any(ancestor is container for ancestor in self.ancestors(node))
+
+    def owner_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The function, class or lambda (or the module) whose statements run `node`."""
+        found = self.enclosing(node, SCOPE_BOUNDARY)
+        return found if found is not None else self.module
 
     def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The innermost statement holding `node` (a simple statement line or a compound one)."""

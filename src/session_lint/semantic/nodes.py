@@ -1,0 +1,40 @@
+"""Small questions about one node that every analysis asks: which method a call invokes
+and on what, and the SQLAlchemy method names analyses agree on."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+
+def method_name(call: cst.CSTNode) -> Optional[str]:
+    """`m` for a call `x.m(...)` (also awaited); None for anything else."""
+    if isinstance(call, cst.Await):
+        call = call.expression
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+        return call.func.attr.value
+    return None
+
+
+def receiver(call: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    """`x` for a call `x.m(...)` (also awaited); None for anything else."""
+    if isinstance(call, cst.Await):
+        call = call.expression
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+        return call.func.value
+    return None
+
+
+def is_method_call(node: Optional[cst.CSTNode], *methods: str) -> bool:
+    """`node` is `x.m(...)` (also awaited) for one of `methods`."""
+    return node is not None and method_name(node) in methods
+
+
+def callee_name(call: cst.Call) -> Optional[str]:
+    """The last name of what a call calls: `f` for `f(...)`, `m` for `x.m(...)`."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
