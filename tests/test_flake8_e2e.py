@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 import pytest
 
@@ -25,10 +25,11 @@ def create_user(engine, name):
 """
 
 
-def flake8(args: List[str], cwd: Path) -> subprocess.CompletedProcess:
+def flake8(args: List[str], cwd: Path, format: str = "%(path)s:%(row)d:%(code)s") -> subprocess.CompletedProcess:
     # --isolated: a flake8 configuration next to the code must not change what is compared.
+    # It concerns flake8's own files only: the plugin still reads [tool.session-lint].
     return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", "--format", "%(path)s:%(row)d:%(code)s", *args],
+        [sys.executable, "-m", "flake8", "--isolated", "--format", format, *args],
         cwd=cwd, capture_output=True, text=True, timeout=300,
     )
 
@@ -95,3 +96,104 @@ def test_an_opt_in_rule_reports_only_when_selected_by_code(tmp_path: Path, args,
     assert "Traceback" not in completed.stderr
     codes = {code for _, _, code in parse_flake8(completed.stdout)}
     assert ("ORM304" in codes) is reported, completed.stdout
+
+
+# -- [tool.session-lint]: the analysis options are the same in both faces --------------------------
+Located = Tuple[str, int, int, str]  # (path, row, column, code)
+
+NORETURN_PROJECT: Dict[str, str] = {
+    "myapp/__init__.py": "",
+    # Imported, so not recognised by its body: only the configuration says it never returns.
+    "myapp/errors.py": "def not_found(what):\n    raise LookupError(f\"{what} not found\")\n",
+    "myapp/views.py": """\
+import sys
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from myapp.errors import not_found
+from myapp.models import User
+
+
+def user_name(session: Session, user_id: int) -> str:
+    user = session.scalars(select(User).where(User.id == user_id)).first()
+    if user is None:
+        not_found("user")
+    return user.name
+
+
+def command_user_name(session: Session, name: str) -> str:
+    user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        sys.exit(1)
+    return user.name
+""",
+}
+# `noreturn-functions` replaces the defaults: `not_found()` now ends a path, `sys.exit()` no longer does.
+NORETURN_CONFIG = '[tool.session-lint]\nnoreturn-functions = ["myapp.errors.not_found"]\n'
+
+
+def located_by_flake8(project: Path) -> Set[Located]:
+    completed = flake8(["--select", "ORM", "."], project, format="%(path)s:%(row)d:%(col)d:%(code)s")
+    assert "Traceback" not in completed.stderr, completed.stderr
+    found = set()
+    for line in completed.stdout.splitlines():
+        path, row, column, code = line.rsplit(":", 3)
+        found.add((Path(os.path.normpath(path)).as_posix(), int(row), int(column), code))
+    return found
+
+
+def located_by_cli(project: Path) -> Set[Located]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "session_lint", "--no-cache", "--output-format", "json", "."],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    return {(Path(os.path.normpath(item["filename"])).as_posix(), item["location"]["row"],
+             item["location"]["column"], item["code"]) for item in json.loads(completed.stdout)}
+
+
+def write_project(root: Path, files: Dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def test_flake8_reads_the_noreturn_functions_the_cli_reads(tmp_path: Path) -> None:
+    write_project(tmp_path, NORETURN_PROJECT)
+    (tmp_path / "pyproject.toml").write_text(NORETURN_CONFIG)
+    configured = located_by_flake8(tmp_path)
+    assert configured == located_by_cli(tmp_path)
+
+    (tmp_path / "pyproject.toml").unlink()
+    defaults = located_by_flake8(tmp_path)
+    assert defaults == located_by_cli(tmp_path)
+    # Proof that the option was read: each answer depends on it.
+    assert configured == {("myapp/views.py", 18, 67, "ORM201")}
+    assert defaults == {("myapp/views.py", 11, 68, "ORM201")}
+
+
+def test_flake8_reads_the_configuration_from_a_subdirectory(tmp_path: Path) -> None:
+    write_project(tmp_path, NORETURN_PROJECT)
+    (tmp_path / "pyproject.toml").write_text(NORETURN_CONFIG)
+    # The nearest [tool.session-lint] is searched upward, as the CLI searches it.
+    assert located_by_flake8(tmp_path / "myapp") == located_by_cli(tmp_path / "myapp") == {
+        ("views.py", 18, 67, "ORM201")}
+
+
+def test_a_bad_configuration_is_one_orm002_line_and_the_run_goes_on(tmp_path: Path) -> None:
+    write_project(tmp_path, NORETURN_PROJECT)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.session-lint]\nnoreturn-functions = "myapp.errors.not_found"\n')
+    # One process: the problem is reported once per flake8 process (see docs/flake8.md).
+    completed = flake8(["--select", "ORM", "--jobs", "1", "."], tmp_path,
+                       format="%(path)s:%(row)d:%(col)d:%(code)s %(text)s")
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr, completed.stderr
+    lines = completed.stdout.splitlines()
+    problems = [line for line in lines if ":ORM002 " in line]
+    assert len(problems) == 1, completed.stdout
+    assert problems[0].split(":ORM002 ")[0].endswith(":1:1"), problems[0]
+    assert "pyproject.toml: `noreturn-functions` in [tool.session-lint] must be a list of strings" in problems[0]
+    # The files are still checked, with the default options.
+    assert [line.split(" ")[0] for line in lines if ":ORM201 " in line] == ["./myapp/views.py:11:68:ORM201"]

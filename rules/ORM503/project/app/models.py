@@ -14,4 +14,4 @@ class Token(db.Model):
 
     @classmethod
     def valid_for(cls, user_id: int):
-        return cls.query.filter(cls.user_id == user_id, cls.revoked_at is None)  # expect: ORM503
+        return cls.query.filter(cls.user_id == user_id, cls.revoked_at is None)  # expect: ORM503:57
