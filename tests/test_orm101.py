@@ -1,5 +1,5 @@
 """ORM101 add-without-commit: test code, joined sessions, expected errors, unbound sessions,
-transaction objects, and the message. `test_orm101_real_engine.py` runs the shapes on SQLite:
+transaction objects, and the message. `real_engine/test_orm101_proof.py` runs the shapes on SQLite:
 each silent one really stores its rows (or drops them on purpose), each near miss loses them."""
 from __future__ import annotations
 

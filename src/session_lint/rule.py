@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, ClassVar, Iterator, Optional, Tuple
 
 import libcst as cst
 
@@ -98,5 +98,3 @@ class RuleContext:
         """The source text of ``node`` on one line, for messages."""
         return self.model.source_of(node)
 
-
-RuleList = List[Rule]

@@ -6,6 +6,7 @@ from typing import FrozenSet, Iterator, List, Optional, Set
 import libcst as cst
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..semantic import names
 from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
@@ -19,7 +20,7 @@ HINT = "N items make N round trips to the database; one query with `.in_(...)` m
 _CONDITIONS = frozenset({"where", "filter", "having", "join", "outerjoin"})
 _PICKING = frozenset({"filter_by", "get", "get_one", "get_or_404", "with_parent", "params"})
 # Session methods that run a statement, and the ones that load by primary key.
-_RUNS_STATEMENT = frozenset({"execute", "scalars", "scalar", "first_or_404", "one_or_404"})
+_RUNS_STATEMENT = names.RUNS_STATEMENT | names.RUNS_OR_404
 _BY_PRIMARY_KEY = frozenset({"get", "get_one", "get_or_404"})
 # Column operators whose argument is the value compared with the column.
 _COMPARING_METHODS = frozenset({"like", "ilike", "contains", "startswith", "endswith", "between",

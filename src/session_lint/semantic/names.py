@@ -64,3 +64,16 @@ CONNECTION_TYPES = _names(
     "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
     "sqlalchemy.ext.asyncio.AsyncConnection", "sqlalchemy.ext.asyncio.engine.AsyncConnection",
 )
+
+
+# -- method names every analysis agrees on ------------------------------------------------------
+# Session methods that run the statement given as their first argument (`exec` is SQLModel's).
+RUNS_STATEMENT = frozenset({"execute", "scalars", "scalar", "exec"})
+# Flask-SQLAlchemy's query methods that run the query or abort with a 404.
+RUNS_OR_404 = frozenset({"first_or_404", "one_or_404"})
+# Session methods that hand new or changed objects to the session.
+WRITE_METHODS = frozenset({"add", "add_all", "merge"})
+# ... and those that take objects out of it or throw away what was pending.
+UNDO_METHODS = frozenset({"delete", "rollback", "expunge", "expunge_all"})
+# Session methods whose work only lasts if the session commits.
+WORK_METHODS = WRITE_METHODS | {"delete"}

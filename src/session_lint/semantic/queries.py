@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from . import names
 from .scopes import receiver_method
 
 if TYPE_CHECKING:
@@ -56,7 +57,6 @@ NON_NULL_AGGREGATES = frozenset({"count", "exists"})
 # Methods that pick the first selected column of each row.
 _SCALAR_METHODS = frozenset({"scalar", "scalar_one_or_none", "scalars"})
 # Methods whose first argument is the statement they run.
-_RUNS_ITS_ARGUMENT = frozenset({"execute", "scalars", "scalar"})
 _REPLACE_COLUMNS = frozenset({"with_entities", "with_only_columns"})
 # `func.count(...).label("n")`, `exists().where(...)`; not `.over()`, a window keeps every row.
 _KEEPS_AGGREGATE = frozenset({"label", "cast", "where", "filter", "correlate", "correlate_except"})
@@ -110,10 +110,6 @@ class QueryValues:
 
     def may_be_none(self, node: cst.CSTNode) -> bool:
         return self.kind_of(node) == OPTIONAL
-
-    def is_rows(self, node: cst.CSTNode) -> bool:
-        """An iterable of rows from the database (a query, a result, or a loaded list)."""
-        return self.kind_of(node) in ROW_SOURCES
 
     def optional_calls(self) -> List[cst.Call]:
         """Every call in the module that returns a database row or None."""
@@ -174,7 +170,7 @@ class QueryValues:
             if self._is_select(func) or not isinstance(func, cst.Attribute):
                 return
             arguments = [arg.value for arg in current.args if not arg.keyword and not arg.star]
-            current = arguments[0] if func.attr.value in _RUNS_ITS_ARGUMENT and arguments else func.value
+            current = arguments[0] if func.attr.value in names.RUNS_STATEMENT and arguments else func.value
 
     def _is_select(self, func: cst.BaseExpression) -> bool:
         return self.model.scopes.qualified_name(func) in SELECT_FUNCTIONS or self._is_flask_select(func)

@@ -20,7 +20,7 @@ from .tree import SCOPE_BOUNDARY, iter_children
 if TYPE_CHECKING:
     from . import SemanticModel
 
-WORK_METHODS = frozenset({"add", "add_all", "delete", "merge"})
+WORK_METHODS = names.WORK_METHODS
 # After these the pending work is either saved or deliberately thrown away.
 SETTLE_METHODS = frozenset({"commit", "rollback"})
 # After these the session holds no transaction and no connection until it is used again.
