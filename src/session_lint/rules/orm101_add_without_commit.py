@@ -93,11 +93,9 @@ def _object_label(call: cst.Call, context: RuleContext) -> Optional[str]:
     if cls is not None:
         return f"the new {cls}"
     if isinstance(value, cst.Name):
-        _, bindings = context.model.scopes.bindings_of(value)
-        if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
-            cls = _constructed_class(bindings[0].value)
-            if cls is not None:
-                return f"the new {cls} `{value.value}`"
+        cls = _constructed_class(context.model.scopes.single_value(value))
+        if cls is not None:
+            return f"the new {cls} `{value.value}`"
         return f"`{value.value}`"
     return None
 

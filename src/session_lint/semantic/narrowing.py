@@ -197,10 +197,8 @@ def implies_truthy(model: "SemanticModel", test: cst.BaseExpression, outcome: bo
             return implies_truthy(model, test.left, outcome, matches, deeper)
         return False
     if isinstance(test, cst.Name) and not matches(test):
-        _, bindings = model.scopes.bindings_of(test)
-        if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign") and bindings[0].value is not None:
-            return implies_truthy(model, bindings[0].value, outcome, matches, deeper)
-        return False
+        value = model.scopes.single_value(test)
+        return value is not None and implies_truthy(model, value, outcome, matches, deeper)
     if isinstance(test, cst.Await):
         test = test.expression
     return outcome and matches(test)

@@ -162,7 +162,7 @@ class QueryValues:
             if isinstance(current, cst.Await):
                 current = current.expression
             if isinstance(current, cst.Name):
-                current = self.single_value(current)
+                current = self.model.scopes.single_value(current)
             if not isinstance(current, cst.Call):
                 return
             yield current
@@ -217,12 +217,6 @@ class QueryValues:
         while isinstance(first, cst.Attribute):
             first = first.value
         return first.value if isinstance(first, cst.Name) else None
-
-    def single_value(self, name: cst.Name) -> Optional[cst.BaseExpression]:
-        _, bindings = self.model.scopes.bindings_of(name)
-        if len(bindings) == 1 and bindings[0].kind in ("assign", "annassign"):
-            return bindings[0].value
-        return None
 
     # -- classification -------------------------------------------------------------------------
     def _classify(self, node: cst.CSTNode) -> Optional[QueryValue]:

@@ -171,7 +171,7 @@ class RowAnalysis:
 
     def _identity_bound(self, node: cst.BaseExpression, hops: int) -> Optional[str]:
         if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:
-            value = self.queries.single_value(node)
+            value = self.model.scopes.single_value(node)
             return self._identity_bound(value, hops + 1) if value is not None else None
         if isinstance(node, cst.Call) and _is_sqlalchemy_and(self.model.scopes.qualified_name(node.func)):
             bounds = {self._identity_bound(arg.value, hops) for arg in node.args if not arg.star}

@@ -92,8 +92,8 @@ class TransactionAnalysis:
                   ) -> Iterator[SessionEvent]:
         """Session events in `node`, in source order, not entering nested functions or lambdas.
 
-        `resolve` replaces `SessionAnalysis.session_of` for rules that follow more sessions
-        (`MemberSessions.session_of` also follows `self.session`).
+        `resolve` replaces `SessionAnalysis.session_of` for analyses that also follow
+        transaction objects (`t = session.begin()`).
         """
         if node is None:
             return
