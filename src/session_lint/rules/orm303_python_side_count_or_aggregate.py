@@ -10,6 +10,7 @@ from ..semantic.rows import ONE_ROW_PER_VALUE, RowAnalysis, RowSource
 from .orm30x_shapes import (RowComprehension, first_row, is_one_off_module, quote, reportable, row_comprehension,
                             translator)
 from .orm30x_sql import sort_key
+from ..semantic.nodes import method_name
 
 HINT = "the database computes one value and sends it instead of every row"
 # builtin -> the SQL aggregate that computes the same over a column.
@@ -211,7 +212,7 @@ def _query_loaded_by(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """`q` in `q.all()` or `list(q)`."""
     if not isinstance(node, cst.Call):
         return None
-    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "all" and not node.args:
+    if method_name(node) == "all" and not node.args:
         return node.func.value
     if isinstance(node.func, cst.Name) and node.func.value == "list" and len(node.args) == 1:
         return node.args[0].value

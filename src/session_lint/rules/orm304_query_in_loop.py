@@ -12,6 +12,7 @@ from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
 from ..semantic.tree import iter_children
 from .orm30x_shapes import COMPREHENSIONS, is_one_off_module, quote, reportable
+from ..semantic.nodes import method_name
 
 HINT = "N items make N round trips to the database; one query with `.in_(...)` makes one"
 # Builder methods whose arguments are conditions on the rows, and those whose arguments are
@@ -327,7 +328,7 @@ def _fixed_few(model: SemanticModel, iterable: cst.BaseExpression, hops: int = 0
         if qualified in ("builtins.enumerate", "builtins.zip", "builtins.reversed", "builtins.sorted"):
             positional = [a.value for a in iterable.args if a.keyword is None]
             return bool(positional) and all(_fixed_few(model, a, hops) for a in positional)
-        if isinstance(iterable.func, cst.Attribute) and iterable.func.attr.value in ("items", "keys", "values"):
+        if method_name(iterable) in ("items", "keys", "values"):
             return _fixed_few(model, iterable.func.value, hops)
         return False
     if isinstance(iterable, cst.Name) and hops < _MAX_NAME_HOPS:

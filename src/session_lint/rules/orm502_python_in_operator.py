@@ -9,6 +9,7 @@ from ..semantic import SemanticModel
 from ..semantic.mapped import MappedClasses
 from ..semantic.queries import STATEMENT, QueryValues
 from .orm5xx_filter_operators import FILTER_TOKENS, FilterConditions, code, receiver
+from ..semantic.nodes import method_name
 
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
@@ -97,6 +98,6 @@ def _type_error(model: SemanticModel, values: cst.BaseExpression) -> Optional[st
 
 def _statement_type(model: SemanticModel, node: cst.BaseExpression) -> Optional[str]:
     """'Select' for a `select()` statement, 'Subquery' for `.subquery()`: not containers."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "subquery":
+    if method_name(node) == "subquery":
         return "Subquery"
     return "Select" if model.get(QueryValues).kind_of(node) == STATEMENT else None

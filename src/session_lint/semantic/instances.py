@@ -32,6 +32,7 @@ from .flow import RETURN as RETURN_EXIT, ForwardAnalysis, State
 from ..project_index import FactoryInfo
 from .sessions import Creation, SessionRef
 from .tree import SCOPE_BOUNDARY, iter_children
+from .nodes import method_name
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -335,7 +336,7 @@ class InstanceAnalysis:
         """What leaving `statement` does for this item: ("commit", s) and/or ("end", s)."""
         effects: List[Tuple[str, SessionRef]] = []
         call = item.item.expression if isinstance(item.item, cst.Await) else item.item
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "begin":
+        if method_name(call) == "begin":
             ref = self.sessions.session_of(call.func.value)
             if ref is not None and self.tracks(ref):
                 effects.append(("commit", ref))

@@ -41,6 +41,7 @@ from .session_flow import SessionFlow
 from .queries import QUERY, RESULT, QueryValues
 from .sessions import Creation, SessionRef
 from .transactions import CLOSE_METHODS, is_unbound
+from .nodes import method_name
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -133,7 +134,7 @@ class LifecycleAnalysis:
             return False
         if scopes.qualified_name(value.func) in _CONNECTION_FUNCTIONS:
             return True
-        return isinstance(value.func, cst.Attribute) and value.func.attr.value in _CONNECTION_METHODS
+        return method_name(value) in _CONNECTION_METHODS
 
     def _is_temporary(self, value: cst.CSTNode, parent: Optional[cst.CSTNode]) -> bool:
         """`Session(engine).execute(...)`: used once, then dropped without `close()`."""

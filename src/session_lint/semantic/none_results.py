@@ -18,6 +18,7 @@ import libcst as cst
 
 from . import names
 from .enclosing import calls_in
+from .nodes import callee_name
 from .narrowing import Narrowing, SourceOf, dereference_of, enclosing_conditions, implies_truthy
 from .queries import QueryValue, QueryValues
 from .rows import RowAnalysis
@@ -355,7 +356,7 @@ def _read_again_after_insert(model: "SemanticModel", call: cst.Call) -> bool:
             if not (rows.position(assign) < rows.position(branch) < at) or _scope_node(model, branch) is not scope:
                 continue
             if _tests_missing(branch.test) & names and any(
-                    _called_name(inner) in _INSERTS for inner in calls_in(branch.body)):
+                    callee_name(inner) in _INSERTS for inner in calls_in(branch.body)):
                 return True
     return False
 
@@ -375,13 +376,6 @@ def _tests_missing(test: cst.BaseExpression) -> Set[str]:
                 and target.comparator.value == "None":
             return {test.left.value}
     return set()
-
-
-def _called_name(call: cst.Call) -> Optional[str]:
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else None
 
 
 def _source_in(by_name: Dict[str, Dict[cst.CSTNode, cst.Call]]) -> SourceOf:

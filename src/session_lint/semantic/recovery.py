@@ -32,6 +32,7 @@ from .sessions import MEMBER
 from .scopes import ScopeAnalysis
 from .sessions import SessionRef
 from .transactions import CLOSE_METHODS
+from .nodes import method_name
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -191,7 +192,7 @@ class RecoveryAnalysis:
     def _mentions_recovery(self, function: cst.FunctionDef) -> bool:
         if function not in self._recovering_helpers:
             self._recovering_helpers[function] = any(
-                isinstance(call.func, cst.Attribute) and call.func.attr.value in RECOVERY_METHODS
+                method_name(call) in RECOVERY_METHODS
                 for call in calls_in(function.body)
             )
         return self._recovering_helpers[function]

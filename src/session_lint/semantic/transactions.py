@@ -16,6 +16,7 @@ from .session_flow import SessionFlow
 from .scopes import Binding
 from .sessions import TRANSACTION, Creation, SessionRef
 from .tree import SCOPE_BOUNDARY, iter_children
+from .nodes import is_method_call, method_name
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -281,11 +282,11 @@ class TransactionAnalysis:
         value = binding.value
         if isinstance(value, cst.Await):
             value = value.expression
-        if binding.kind == "with" and _is_method_call(value, "begin"):
+        if binding.kind == "with" and is_method_call(value, "begin"):
             return True  # `with engine.begin() as conn:` commits when the block ends
         if binding.kind != "with" and self._in_external_transaction(value, function, depth + 1):
             return True
-        return _is_method_call(value, "connect") and self._manages_transaction(binding, function)
+        return is_method_call(value, "connect") and self._manages_transaction(binding, function)
 
     def _manages_transaction(self, binding: Binding, function: cst.CSTNode) -> bool:
         """`conn.begin()`, `conn.commit()`... on this very connection, in `function`."""
@@ -321,11 +322,6 @@ def is_unbound(creation: Creation) -> bool:
         return False
     return not any(arg.star or arg.keyword is None or arg.keyword.value in ("bind", "binds")
                    for arg in call.args)
-
-
-def _is_method_call(value: Optional[cst.BaseExpression], method: str) -> bool:
-    return (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-            and value.func.attr.value == method)
 
 
 def _expects_error(statement: cst.With) -> bool:
@@ -512,7 +508,7 @@ class _UnsavedWorkFlow(SessionFlow):
         sessions = self.model.sessions
         for item in statement.items:
             call = item.item.expression if isinstance(item.item, cst.Await) else item.item
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "begin":
+            if method_name(call) == "begin":
                 ref = sessions.session_of(call.func.value)
                 if ref is not None:
                     keys.add(ref.key)
