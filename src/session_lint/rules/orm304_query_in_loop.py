@@ -9,8 +9,8 @@ from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import names
 from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
+from ..semantic.loops import LoopVariables
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
-from ..semantic.tree import iter_children
 from .orm30x_shapes import COMPREHENSIONS, is_one_off_module, quote, reportable
 from ..semantic.nodes import method_name
 
@@ -182,7 +182,7 @@ def _loop_feeding(model: SemanticModel, call: cst.Call, selectors: List[Selector
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return None
         if _runs_per_item(model, ancestor, child, call) and not _fixed_few(model, _iterable(ancestor)):
-            names = _loop_names(ancestor)
+            names = model.get(LoopVariables).names_of(ancestor)
             roles: Set[str] = set()
             for selector in selectors:
                 roles |= _roles(model, selector, names)
@@ -291,29 +291,6 @@ def _iterable(loop: cst.CSTNode) -> cst.BaseExpression:
     return loop.iter if isinstance(loop, cst.For) else loop.for_in.iter  # type: ignore[union-attr]
 
 
-def _loop_names(loop: cst.CSTNode) -> FrozenSet[str]:
-    """The loop's variables, and locals assigned in its body from them (`uid = item["id"]`)."""
-    if not isinstance(loop, cst.For):
-        names: FrozenSet[str] = frozenset()
-        compfor: Optional[cst.CompFor] = loop.for_in  # type: ignore[attr-defined]
-        while compfor is not None:
-            names |= loop_targets(compfor)
-            compfor = compfor.inner_for_in
-        return names
-    names = loop_targets(loop)
-    assignments = [node for node in _walk(loop.body) if isinstance(node, cst.Assign)]
-    for _ in range(3):  # a short chain of derived locals is enough in practice
-        grown = names
-        for assignment in assignments:
-            if names_in(assignment.value) & grown:
-                for target in assignment.targets:
-                    grown = grown | names_in(target.target)
-        if grown == names:
-            break
-        names = grown
-    return names
-
-
 def _fixed_few(model: SemanticModel, iterable: cst.BaseExpression, hops: int = 0) -> bool:
     """A handful of items written out: `("admin", "user")`, `[(User, "id"), (Group, "id")]`,
     `range(3)`, or a name bound to such. Their number is fixed by the source, and small."""
@@ -386,11 +363,3 @@ class _Items:
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value in self.names:
             return f"[{value.value.value}.{value.attr.value} for {self.target} in {self.iterable}]"
         return None
-
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack: List[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(iter_children(current))

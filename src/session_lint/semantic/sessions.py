@@ -311,10 +311,14 @@ class SessionAnalysis:
         if maker is not None and maker.kind == "scoped_session":
             return SessionRef(node.value, node.value, FRAMEWORK)
         # `with Session() as s:` twice in one function: the use belongs to the enclosing block.
-        enclosing = [b for b in bindings if b.kind == "with" and b.statement is not None
-                     and self._encloses(b.statement, node)]
-        if enclosing:
-            bindings = enclosing[-1:]
+        with_statements = {id(b.statement): b for b in bindings if b.kind == "with" and b.statement is not None}
+        if with_statements:
+            # The innermost enclosing one: one walk up, not one per binding.
+            for ancestor in self.scopes.tree.ancestors(node):
+                binding = with_statements.get(id(ancestor))
+                if binding is not None:
+                    bindings = [binding]
+                    break
         following = (id(scope.node), node.value)
         if following in self._following:
             return None  # an alias cycle: nothing in it is certainly a session

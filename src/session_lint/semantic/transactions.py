@@ -86,6 +86,8 @@ class TransactionAnalysis:
     def __init__(self, model: "SemanticModel") -> None:
         self.model = model
         self._unsaved: Optional[List[UnsavedWork]] = None
+        self._escapes: Dict[Tuple[int, int], bool] = {}
+        self._names_by_value: Optional[Dict[str, List[cst.Name]]] = None
 
     # -- events -----------------------------------------------------------------------------
     def events_in(self, node: Optional[cst.CSTNode],
@@ -182,9 +184,20 @@ class TransactionAnalysis:
         binding = ref.binding
         if binding is None:
             return True
+        # Asked once per event on the session: answered once per binding and function.
+        key = (id(binding), id(function))
+        if key not in self._escapes:
+            self._escapes[key] = self._escapes_from(binding, function)
+        return self._escapes[key]
+
+    def _escapes_from(self, binding: Binding, function: cst.CSTNode) -> bool:
         scopes = self.model.scopes
-        for name in self.model.tree.of_type(cst.Name):
-            if name.value != binding.name or not self.model.tree.inside(name, function):
+        if self._names_by_value is None:
+            self._names_by_value = {}
+            for node in self.model.tree.of_type(cst.Name):
+                self._names_by_value.setdefault(node.value, []).append(node)
+        for name in self._names_by_value.get(binding.name, ()):
+            if not self.model.tree.inside(name, function):
                 continue
             scope, bindings = scopes.bindings_of(name)
             if binding not in bindings:
