@@ -536,7 +536,7 @@ class _InstanceFlow(ForwardAnalysis):
         return state
 
     # -- expressions ------------------------------------------------------------------------
-    def _walk(self, node: cst.CSTNode, state: State, record: bool = True) -> State:
+    def _walk(self, node: cst.CSTNode, state: State) -> State:
         """Session events and uses of held names in `node`, in evaluation order (roughly:
         a call's own event comes before its arguments are looked at, which only matters for
         `add`/`refresh`, whose arguments are plain names)."""
@@ -546,26 +546,26 @@ class _InstanceFlow(ForwardAnalysis):
             if isinstance(current, SCOPE_BOUNDARY):
                 continue
             if isinstance(current, cst.Call):
-                state = self._call(current, state, env, record)
+                state = self._call(current, state, env)
             elif isinstance(current, cst.Attribute):
-                state = self._attribute(current, state, env, record)
+                state = self._attribute(current, state, env)
             elif isinstance(current, _COMPREHENSIONS):
                 env = self._comprehension_env(current, state, env)
             elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
-                state = self._walk(current.value, state, record)
+                state = self._walk(current.value, state)
                 state = self._forget(state, current.target.value)
                 state = self._bind(current.target.value, current.value, state)
                 continue
             stack.extend((child, env) for child in reversed(list(iter_children(current))))
         return state
 
-    def _call(self, call: cst.Call, state: State, env: Env, record: bool) -> State:
+    def _call(self, call: cst.Call, state: State, env: Env) -> State:
         func = call.func
         if isinstance(func, cst.Attribute):
             ref = self.sessions.session_of(func.value)
             if ref is not None:
                 return self._session_event(func.attr.value, ref, call, state)
-        if record and call.args and isinstance(call.args[0].value, cst.Name) and self._is_serializer(func):
+        if call.args and isinstance(call.args[0].value, cst.Name) and self._is_serializer(func):
             name = call.args[0].value.value
             if name not in env:
                 for fact in self.held(state, name):
@@ -614,14 +614,14 @@ class _InstanceFlow(ForwardAnalysis):
             return True
         return self.model.scopes.qualified_name(func) in _SERIALIZER_FUNCTIONS
 
-    def _attribute(self, node: cst.Attribute, state: State, env: Env, record: bool) -> State:
+    def _attribute(self, node: cst.Attribute, state: State, env: Env) -> State:
         attribute = node.attr.value
         value = node.value
         if attribute == "awaitable_attrs" and isinstance(value, cst.Name) and value.value not in env:
             # `await obj.awaitable_attrs.x` loads the expired attributes with I/O that is awaited.
             return frozenset(f._replace(commit=None) if isinstance(f, Held) and f.name == value.value
                              and not f.many and f.end is None else f for f in state)
-        if not record or attribute in _UNLOADED_ATTRIBUTES or (
+        if attribute in _UNLOADED_ATTRIBUTES or (
                 attribute.startswith("__") and attribute.endswith("__")) or not self._is_read(node):
             return state
         element = False
