@@ -31,6 +31,21 @@ def messages(source: str, *codes: str) -> List[str]:
     return [d.message for d in result.diagnostics]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def user_cache_directory(tmp_path_factory):
+    """Runs outside a project keep their cache (and the per-user cache key) in the user cache
+    directory: point it into the test's temporary tree, never the real home directory."""
+    import os
+
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp() / "user-cache")
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture
 def lint():
     return findings

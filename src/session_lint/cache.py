@@ -1,24 +1,55 @@
 """Results cache: a file's findings are reused while its content, the settings, the rule
 set (with plugin versions) and the project index are all unchanged.
 
-One JSON file per cache directory maps each linted path to the key its results were
-computed under; a file whose key differs is linted again. A damaged or unreadable cache is
-ignored (and rewritten), never trusted.
+One JSON file per cache directory maps each linted file (by absolute path) to the key its
+results were computed under; a file whose key differs is linted again.
+
+The cache is input that anyone could have written, so it is checked, never believed:
+- each entry carries an HMAC made with a random key kept in the user's own cache directory,
+  so a cache committed to a repository, copied from another machine or edited by hand is
+  linted again (an emptied entry would otherwise make a fresh clone pass);
+- a cache directory that is a symbolic link, holds one, or is tracked by git is not used at
+  all, with a warning: writing through a link lands outside the tree;
+- a file that cannot be parsed, however it fails, is discarded with a warning.
+Runs sharing a cache (pre-commit starts one per batch of files, in parallel) merge their
+entries under a lock when they write; entries of files that no longer exist go then.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import shutil
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
+
+import filelock
+import platformdirs
 
 from ._version import __version__
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 
 CACHE_DIR_NAME = ".session_lint_cache"
 _FORMAT = 1
+_RESULTS = f"results-v{_FORMAT}.json"
+_LOCK = ".lock"
+_GITIGNORE = ".gitignore"
+_KEY_FILE = "cache-key"
+_KEY_BYTES = 32
+# A write merges and rewrites one JSON file, well under a second even for 20,000 files:
+# a lock held this long belongs to a run that hangs.
+_LOCK_TIMEOUT = 30.0
+_OUTSIDE_PROJECTS = "outside-projects"
+# A cache of a directory outside any project that no run has written for this long belongs
+# to a directory that is most likely gone (a temporary one, often): it is removed.
+_FORGET_AFTER = 30 * 24 * 3600
+
+Entry = Dict[str, object]
 
 
 def run_key(settings_fingerprint: str, rule_codes: List[str], rule_versions: str, index_fingerprint: str) -> str:
@@ -32,53 +63,243 @@ def file_key(data: bytes, run: str) -> str:
     return hashlib.sha256(run.encode() + b"\0" + data).hexdigest()
 
 
-class ResultCache:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.path = directory / f"results-v{_FORMAT}.json"
-        self._entries: Dict[str, Dict[str, object]] = {}
-        self._dirty = False
-        self._load()
+def user_cache_directory() -> Path:
+    return Path(platformdirs.user_cache_dir("session-lint", appauthor=False))
 
-    def _load(self) -> None:
+
+def default_cache_directory(root: Path, is_project: bool) -> Path:
+    """`.session_lint_cache` at the project root; outside a project (a run from the home
+    directory or /tmp), a directory of the user cache, so that no tree is littered."""
+    if is_project:
+        return root / CACHE_DIR_NAME
+    digest = hashlib.sha256(os.fsencode(str(root))).hexdigest()[:24]
+    return user_cache_directory() / _OUTSIDE_PROJECTS / digest
+
+
+def _forget_old_siblings(directory: Path) -> None:
+    cutoff = time.time() - _FORGET_AFTER
+    try:
+        siblings = list(os.scandir(directory.parent))
+    except OSError:
+        return
+    for sibling in siblings:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("files"), dict):
-                self._entries = data["files"]
-        except (OSError, ValueError):
-            self._entries = {}
+            if (sibling.is_dir(follow_symlinks=False) and sibling.path != str(directory)
+                    and os.stat(os.path.join(sibling.path, _RESULTS)).st_mtime < cutoff):
+                shutil.rmtree(sibling.path)
+        except OSError:
+            pass  # in use, already gone, or not ours to judge
+
+
+def machine_key() -> bytes:
+    """The random key of this user on this machine, made on first use."""
+    path = user_cache_directory() / _KEY_FILE
+    for _ in range(2):
+        try:
+            key = path.read_bytes()
+        except FileNotFoundError:
+            _make_key(path, damaged=False)
+            continue
+        if len(key) == _KEY_BYTES:
+            return key
+        _make_key(path, damaged=True)
+    raise OSError(f"{path} is not a session-lint cache key")
+
+
+def _make_key(path: Path, damaged: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache-key-")  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(secrets.token_bytes(_KEY_BYTES))
+        if damaged:
+            os.replace(temporary, path)
+        else:
+            try:
+                # A link appears complete or not at all, and never replaces the key a
+                # parallel first run made meanwhile (whose entries would then not verify).
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                os.replace(temporary, path)
+    finally:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _tracked_by_git(directory: Path) -> bool:
+    """Whether git tracks a file of `directory` (then every clone shares the cache)."""
+    try:
+        real = directory.resolve()
+        if not any((parent / ".git").exists() for parent in (real, *real.parents)):
+            return False  # not in a work tree: spare the subprocess
+        listed = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=real, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False  # no git, or a repository git refuses to read: the HMAC still protects
+    return listed.returncode == 0 and bool(listed.stdout)
+
+
+class ResultCache:
+    def __init__(self, directory: Path, key: Optional[bytes] = None) -> None:
+        self.directory = directory
+        self.path = directory / _RESULTS
+        # Problems met while opening the cache, one line each; the run reports them.
+        self.warnings: List[str] = []
+        self._entries: Dict[str, Entry] = {}
+        self._updates: Dict[str, Entry] = {}
+        self._key = b""
+        problem = self._refusal(ask_git=True)
+        if problem is None:
+            try:
+                self._key = key if key is not None else machine_key()
+            except OSError as error:
+                problem = (f"cannot keep the cache key in {user_cache_directory()}: {error.strerror or error}; "
+                           "the cache is not used")
+        self.usable = problem is None
+        if problem is not None:
+            self.warnings.append(problem)
+        else:
+            self._entries = self._read(report=True)
+
+    def take_warnings(self) -> List[str]:
+        """The problems met opening the cache, once (a cache may serve several runs)."""
+        taken, self.warnings = self.warnings, []
+        return taken
+
+    def _refusal(self, ask_git: bool) -> Optional[str]:
+        shown = _display(self.directory)
+        if os.path.islink(self.directory):
+            return f"the cache directory {shown} is a symbolic link; it is not used"
+        for name in (_GITIGNORE, _LOCK, _RESULTS):
+            if os.path.islink(self.directory / name):
+                return f"the cache directory {shown} holds a symbolic link ({name}); it is not used"
+        if ask_git and self.directory.is_dir() and _tracked_by_git(self.directory):
+            return (f"the cache directory {shown} is tracked by git; it is not used "
+                    f"(untrack it: git rm -r --cached {shown})")
+        return None
+
+    def _read(self, report: bool) -> Dict[str, Entry]:
+        try:
+            with open(self.path, "rb") as stream:
+                raw = stream.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except OSError as error:
+            if report:
+                self.warnings.append(f"cannot read the cache {_display(self.path)}: {error.strerror or error}")
+            return {}
+        reason = None
+        try:
+            data = json.loads(raw)
+        except RecursionError:
+            reason = "nested too deeply"
+        except ValueError as error:
+            reason = f"not JSON: {error}"
+        except Exception as error:  # whatever the bytes are, a bad cache must not end the run
+            reason = f"{type(error).__name__}: {error}"
+        else:
+            if not (isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("files"), dict)):
+                reason = "not a session-lint cache of this version"
+        if reason is not None:
+            if report:
+                self.warnings.append(f"the cache {_display(self.path)} is unreadable ({reason}); it is discarded")
+            return {}
+        return {path: entry for path, entry in data["files"].items() if isinstance(entry, dict)}
+
+    def _mac(self, path: str, key: str, diagnostics: object) -> str:
+        # Canonical JSON of exactly what is stored, so the check survives the round trip.
+        text = json.dumps([path, key, diagnostics], ensure_ascii=True, separators=(",", ":"))
+        return hmac.new(self._key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
     def get(self, filename: str, key: str) -> Optional[List[Diagnostic]]:
-        entry = self._entries.get(filename)
-        if not isinstance(entry, dict) or entry.get("key") != key:
+        if not self.usable:
             return None
+        path = os.path.abspath(filename)
+        entry = self._entries.get(path)
+        if entry is None or entry.get("key") != key:
+            return None
+        diagnostics = entry.get("diagnostics")
+        mac = entry.get("mac")
         try:
-            return [_decode(item, filename) for item in entry["diagnostics"]]  # type: ignore[union-attr]
-        except (KeyError, TypeError, ValueError):
+            if not (isinstance(mac, str) and hmac.compare_digest(mac, self._mac(path, key, diagnostics))):
+                return None
+            return [_decode(item, filename) for item in diagnostics]  # type: ignore[union-attr]
+        except Exception:  # an entry that cannot be checked or decoded is a miss, however it fails
             return None
 
     def put(self, filename: str, key: str, diagnostics: List[Diagnostic]) -> None:
-        if any(d.code == INTERNAL_ERROR for d in diagnostics):
+        if not self.usable or any(d.code == INTERNAL_ERROR for d in diagnostics):
             return  # a crash may be fixed by the next release or be transient: never cache it
-        self._entries[filename] = {"key": key, "diagnostics": [_encode(d) for d in diagnostics]}
-        self._dirty = True
+        path = os.path.abspath(filename)
+        encoded = [_encode(d) for d in diagnostics]
+        entry: Entry = {"key": key, "diagnostics": encoded, "mac": self._mac(path, key, encoded)}
+        if self._entries.get(path) != entry:  # a warm run then writes nothing
+            self._updates[path] = entry
+            self._entries[path] = entry
 
     def save(self) -> Optional[str]:
-        """Write the cache; returns a problem description instead of raising."""
-        if not self._dirty:
+        """Merge this run's entries into the cache; returns a problem description instead of raising."""
+        if not self.usable or not self._updates:
             return None
+        shown = _display(self.directory)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by session-lint.\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"format": _FORMAT, "files": self._entries}, stream)
-            os.replace(temporary, self.path)  # atomic: parallel runs never read half a file
+            problem = self._refusal(ask_git=False)  # the directory may have been swapped meanwhile
+            if problem is not None:
+                return problem
+            self._write_gitignore()
+            try:
+                with filelock.FileLock(str(self.directory / _LOCK), timeout=_LOCK_TIMEOUT):
+                    self._merge_and_write()
+            except NotImplementedError:  # a file system without locks: merging still keeps most
+                self._merge_and_write()
+        except filelock.Timeout:
+            return (f"the cache in {shown} stayed locked by another run for {_LOCK_TIMEOUT:.0f} s; "
+                    "this run's results were not saved")
         except OSError as error:
-            return f"cannot write the cache in {self.directory}: {error.strerror or error}"
+            return f"cannot write the cache in {shown}: {error.strerror or error}"
+        self._updates.clear()
+        if self.directory.parent == user_cache_directory() / _OUTSIDE_PROJECTS:
+            _forget_old_siblings(self.directory)
         return None
+
+    def _write_gitignore(self) -> None:
+        try:
+            # O_EXCL never follows a link, dangling or not, planted where the file goes.
+            handle = os.open(self.directory / _GITIGNORE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write("# Created by session-lint.\n*\n")
+
+    def _merge_and_write(self) -> None:
+        entries = self._read(report=False)  # what runs in parallel wrote since this one started
+        entries.update(self._updates)
+        # Entries of deleted files, and of the relative-path format of earlier versions, go.
+        kept = {path: entry for path, entry in entries.items()
+                if "mac" in entry and os.path.isabs(path) and os.path.exists(path)}
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump({"format": _FORMAT, "files": kept}, stream)
+            os.replace(temporary, self.path)  # atomic: readers never see half a file
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
 
 
 def _encode(diagnostic: Diagnostic) -> List[object]:

@@ -1,20 +1,25 @@
 """The `session-lint` command: a thin adapter from options to settings, runner and formatters."""
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import click
 
 from . import __version__
-from .cache import CACHE_DIR_NAME, ResultCache
+from .cache import ResultCache, default_cache_directory
 from .catalogue import explain
-from .config import ConfigError, find_config, load_settings, split_selectors
+from .config import ConfigError, find_config, load_settings, project_root, split_selectors
 from .diagnostics import ENGINE_CODES, INTERNAL_ERROR
-from .discovery import collect_files, project_files
-from .formatters import FORMATS, format_diagnostics, format_statistics
+from .discovery import _PROJECT_MARKERS, collect_files, project_files
+from .engine import read_source
+from .formatters import FORMATS, format_diagnostics, format_statistics, printable
 from .registry import RuleSet, load_rules
 from .runner import default_jobs, lint_files
 from .settings import Settings, selector_matches_any
@@ -22,8 +27,14 @@ from .settings import Settings, selector_matches_any
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class UsageProblem(Exception):
-    pass
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds the run as Ctrl-C does, so that the worker
+    processes are stopped on the way out (a BaseException, like KeyboardInterrupt, so that
+    no `except Exception` on the way swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _fail(message: str) -> "click.exceptions.Exit":
@@ -46,7 +57,8 @@ def _fail(message: str) -> "click.exceptions.Exit":
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: number of CPUs).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Where to keep the results cache (default: .session_lint_cache next to the configuration).")
+              help="Where to keep the results cache (default: .session_lint_cache at the project root; "
+                   "outside a project, the user cache directory).")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name="session-lint")
 def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...],
@@ -62,15 +74,24 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
         click.echo(f"session-lint: error: {problem}", err=True)
 
     if list_rules:
-        _print_rules(ruleset)
+        problem = _write(_rules_table(ruleset))
+        if problem:
+            raise _fail(problem)
         return EXIT_CLEAN
     if explain_code:
         code = explain_code.strip().upper()
         if code not in ruleset.rules:
             raise _fail(f"unknown rule code `{explain_code}` (see --list-rules)")
-        click.echo(explain(ruleset.rules[code]), nl=False)
+        problem = _write(explain(ruleset.rules[code]))
+        if problem:
+            raise _fail(problem)
         return EXIT_CLEAN
 
+    try:
+        os.getcwd()
+    except OSError as error:
+        raise _fail("the current directory no longer exists" if isinstance(error, FileNotFoundError)
+                    else f"cannot use the current directory: {error.strerror or error}")
     try:
         settings = _settings(config_path, isolated, select, extend_select, ignore)
         _validate_selectors(settings, ruleset)
@@ -80,7 +101,7 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     enabled = settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes())
     rules = [ruleset.rules[code] for code in sorted(enabled)]
     discovery = collect_files(list(paths) or ["."], settings)
-    cache = None if no_cache else ResultCache(cache_dir or settings.root / CACHE_DIR_NAME)
+    cache = None if no_cache else ResultCache(cache_dir or _default_cache_dir(settings))
     report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs(), cache=cache,
                         rule_versions=ruleset.versions(),
                         index_also=project_files(settings, discovery.files, list(paths) or ["."]))
@@ -90,15 +111,17 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     if statistics:
         names = {code: rule.name for code, rule in ruleset.rules.items()}
         names.update({code: text.split(":")[0] for code, text in ENGINE_CODES.items()})
-        _write(format_statistics(diagnostics, names))
+        output_problem = _write(format_statistics(diagnostics, names))
     else:
-        _write(format_diagnostics(diagnostics, output_format, _line_reader()))
+        output_problem = _write(format_diagnostics(diagnostics, output_format, _line_reader()))
     for warning in report.warnings:
-        click.echo(f"session-lint: warning: {warning}", err=True)
+        click.echo(f"session-lint: warning: {printable(warning)}", err=True)
     for path, note in discovery.warnings:
-        click.echo(f"session-lint: warning: {path}: {note}", err=True)
+        click.echo(f"session-lint: warning: {printable(path)}: {note}", err=True)
     for path, problem in discovery.problems + report.errors:
-        click.echo(f"session-lint: error: {path}: {problem}", err=True)
+        click.echo(f"session-lint: error: {printable(path)}: {problem}", err=True)
+    if output_problem:
+        click.echo(f"session-lint: error: {output_problem}", err=True)
     if not discovery.files and not discovery.problems:
         click.echo("session-lint: warning: no Python files found under the given paths "
                    "(excluded, git-ignored, or none there)", err=True)
@@ -110,7 +133,7 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     elif report.tracebacks:
         click.echo("session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks", err=True)
 
-    if (discovery.problems or report.errors or ruleset.errors
+    if (discovery.problems or report.errors or ruleset.errors or output_problem
             or any(d.code == INTERNAL_ERROR for d in diagnostics)):
         return EXIT_ERROR
     if diagnostics and not exit_zero:
@@ -120,7 +143,8 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
 
 def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str],
               extend_select: Sequence[str], ignore: Sequence[str]) -> Settings:
-    settings = Settings(root=Path.cwd().resolve())
+    # Without a configuration, paths are still judged from the project root, not the cwd.
+    settings = Settings(root=project_root(Path.cwd().resolve()))
     if config_path is not None:
         if not config_path.is_file():
             raise ConfigError(f"{config_path}: configuration file not found")
@@ -130,11 +154,12 @@ def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str]
     # Command-line options override the configuration.
     if select:
         # As in ruff, a command-line selection starts over: the file's ignores no longer apply.
-        settings = replace(settings, select=split_selectors(select), ignore=())
+        settings = replace(settings, select=split_selectors(select, "--select"), ignore=())
     if extend_select:
-        settings = replace(settings, extend_select=settings.extend_select + split_selectors(extend_select))
+        settings = replace(settings,
+                           extend_select=settings.extend_select + split_selectors(extend_select, "--extend-select"))
     if ignore:
-        settings = replace(settings, ignore=settings.ignore + split_selectors(ignore))
+        settings = replace(settings, ignore=settings.ignore + split_selectors(ignore, "--ignore"))
     return settings
 
 
@@ -153,7 +178,13 @@ def _validate_selectors(settings: Settings, ruleset: RuleSet) -> None:
                 )
 
 
-def _print_rules(ruleset: RuleSet) -> None:
+def _default_cache_dir(settings: Settings) -> Path:
+    is_project = settings.config_path is not None or any(
+        os.path.lexists(settings.root / marker) for marker in _PROJECT_MARKERS)
+    return default_cache_directory(settings.root, is_project)
+
+
+def _rules_table(ruleset: RuleSet) -> str:
     rows: List[Tuple[str, str, str, str]] = [
         (code, rule.name, rule.summary + (" (opt-in: select it by code)" if rule.opt_in else ""),
          ruleset.origins[code])
@@ -163,8 +194,7 @@ def _print_rules(ruleset: RuleSet) -> None:
              for code, text in ENGINE_CODES.items()]
     rows.sort()
     width = max(len(row[1]) for row in rows)
-    for code, name, summary, origin in rows:
-        click.echo(f"{code}  {name:<{width}}  {summary}  [{origin}]")
+    return "".join(f"{code}  {name:<{width}}  {summary}  [{origin}]\n" for code, name, summary, origin in rows)
 
 
 def _line_reader():
@@ -173,7 +203,7 @@ def _line_reader():
     def line(filename: str, row: int) -> Optional[str]:
         if filename not in cache:
             try:
-                cache[filename] = Path(filename).read_bytes().decode("utf-8", "replace").splitlines()
+                cache[filename] = read_source(filename).decode("utf-8", "replace").splitlines()
             except OSError:
                 cache[filename] = []
         lines = cache[filename]
@@ -182,15 +212,76 @@ def _line_reader():
     return line
 
 
-def _write(text: str) -> None:
-    if text:
+def _write(text: str) -> Optional[str]:
+    """Print to stdout; a failure to write is returned as a problem, not raised."""
+    if not text:
+        return None
+    try:
         click.echo(text, nl=False)
+    except BrokenPipeError:
+        _silence_stdout()
+        return None  # the reader stopped reading (`| head`): the exit code still tells the result
+    except OSError as error:  # a full disk, /dev/full, an I/O error
+        _silence_stdout()
+        return f"cannot write the report: {error.strerror or error}"
+    return None
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit; what is left in its buffer would fail again
+    # and print "Exception ignored" with a traceback.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is no file (captured, closed)
+        pass
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt, SIGTERM and SIGHUP raise Terminated while the command
+    runs, so that the runner stops its workers on the way out. By default SIGTERM ended
+    the parent alone and left its workers linting for nobody."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    parent = os.getpid()
+    unwinding = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal unwinding
+        if os.getpid() != parent:
+            # A worker forked before its initializer replaced this handler.
+            if signum != signal.SIGINT:
+                os._exit(128 + signum)
+            return
+        if unwinding:
+            return  # the first signal is already stopping the run; a second must not cut that short
+        unwinding = True
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(signum)
+
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        # A handler installed by someone else (a program embedding us, nohup's ignored
+        # SIGHUP) is left alone.
+        if number is not None and signal.getsignal(number) in (signal.SIG_DFL, signal.default_int_handler):
+            previous[number] = signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, handler_before in previous.items():
+            signal.signal(number, handler_before)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     try:
-        code = command.main(args=list(argv) if argv is not None else None,
-                            prog_name="session-lint", standalone_mode=False)
+        with _signals_unwind():
+            code = command.main(args=list(argv) if argv is not None else None,
+                                prog_name="session-lint", standalone_mode=False)
     except click.exceptions.Exit as exit_:
         code = exit_.exit_code
     except click.UsageError as error:
@@ -198,8 +289,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         click.echo(f"session-lint: error: {message} (see `session-lint --help`)", err=True)
         code = EXIT_ERROR
     except click.Abort:
-        click.echo("session-lint: interrupted", err=True)
+        _say("session-lint: interrupted")
         code = 130
+    except Terminated as terminated:
+        _say("session-lint: terminated")
+        code = 128 + terminated.signum
     except BrokenPipeError:
         code = EXIT_CLEAN
     sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+def _say(line: str) -> None:
+    try:
+        click.echo(line, err=True)
+    except OSError:  # after a hangup the terminal is gone
+        pass

@@ -1,6 +1,7 @@
 """Reads `[tool.session-lint]` from pyproject.toml and validates every value."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,42 +27,63 @@ _KEYS: Dict[str, Tuple[str, str]] = {
     "extend-select": ("extend_select", "codes"),
     "ignore": ("ignore", "codes"),
     "per-file-ignores": ("per_file_ignores", "glob-map"),
-    "exclude": ("exclude", "strings"),
-    "extend-exclude": ("extend_exclude", "strings"),
+    "exclude": ("exclude", "globs"),
+    "extend-exclude": ("extend_exclude", "globs"),
     "noreturn-functions": ("noreturn_functions", "strings"),
     "extend-noreturn-functions": ("noreturn_functions+", "strings"),
     "respect-gitignore": ("respect_gitignore", "bool"),
+    "file-time-budget": ("file_time_budget", "seconds"),
 }
 
 
+# What makes a directory the root of a project: the configuration search stops there, and
+# paths are judged relative to it (a `tests/` directory is test code from every cwd).
+_ROOT_MARKERS = ("pyproject.toml", ".git")
+
+
+def project_root(start: Path) -> Path:
+    """The nearest directory, from `start` upward, with a pyproject.toml or a .git;
+    `start` itself when there is none."""
+    for directory in (start, *start.parents):
+        if any(os.path.lexists(directory / marker) for marker in _ROOT_MARKERS):
+            return directory
+    return start
+
+
 def find_config(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml, from `start` upward, that has a [tool.session-lint] table."""
+    """The pyproject.toml of the project `start` is in, if it has a [tool.session-lint]
+    table. The search upward stops at the project root (the first pyproject.toml, or a
+    .git): a [tool.session-lint] in $HOME or /tmp does not apply to a repository below
+    it. One that cannot be read raises ConfigError rather than being skipped."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
+        if os.path.isfile(candidate):
+            text = _read(candidate)
             # A cheap look before parsing: most pyproject files do not mention us.
-            if TABLE in text:
-                data = _parse(candidate, text)
-                if TABLE in data.get("tool", {}):
-                    return candidate
+            if TABLE in text and TABLE in _parse(candidate, text).get("tool", {}):
+                return candidate
+            return None
+        if os.path.lexists(directory / ".git"):
+            return None
     return None
 
 
-def _parse(path: Path, text: Optional[str] = None) -> Dict[str, Any]:
+def _read(path: Path) -> str:
     try:
-        if text is None:
-            text = path.read_text(encoding="utf-8")
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not UTF-8 text: {error}") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _parse(path: Path, text: Optional[str] = None) -> Dict[str, Any]:
+    if text is None:
+        text = _read(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
 
 
 def load_settings(path: Optional[Path], base: Settings) -> Settings:
@@ -107,17 +129,48 @@ def _convert(path: Path, key: str, kind: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, not {_describe(value)}")
         return value
-    if kind in ("codes", "strings"):
-        items = _string_list(where, value)
-        return tuple(s.strip().upper() for s in items) if kind == "codes" else items
+    if kind == "seconds":
+        # bool is an int in Python: `true` is not a number of seconds.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+            raise ConfigError(f"{where} must be a number of seconds (0 for no limit), not {_describe(value)}")
+        return float(value)
+    if kind == "strings":
+        return _string_list(where, value)
+    if kind == "codes":
+        return _codes(where, value)
+    if kind == "globs":
+        return tuple(_glob(where, pattern) for pattern in _string_list(where, value))
     if kind == "glob-map":
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of glob = [codes], not {_describe(value)}")
         return tuple(
-            (glob, tuple(c.strip().upper() for c in _string_list(f"{where} [{glob!r}]", codes)))
-            for glob, codes in value.items()
+            (_glob(where, glob), _codes(f"{where} [{glob!r}]", codes)) for glob, codes in value.items()
         )
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _codes(where: str, value: Any) -> Tuple[str, ...]:
+    codes = tuple(item.strip().upper() for item in _string_list(where, value))
+    if not all(codes):
+        # `ignore = [""]` from an empty variable would otherwise match every rule.
+        raise ConfigError(f"{where} has an empty rule selector: {value!r}")
+    return codes
+
+
+def _glob(where: str, pattern: str) -> str:
+    import re
+    import warnings
+
+    import pathspec
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # re's "possible nested set" for `[[`
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, re.error) as error:  # `!`, a trailing `\`; a reversed range `[z-a]`
+        detail = f": {error}" if isinstance(error, re.error) else ""
+        raise ConfigError(f"{where} has an invalid pattern {pattern!r}{detail}") from None
+    return pattern
 
 
 def _string_list(where: str, value: Any) -> Tuple[str, ...]:
@@ -132,8 +185,15 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def split_selectors(values: Iterable[str]) -> Tuple[str, ...]:
-    """Command-line selector values: repeated options and comma-separated lists."""
-    return tuple(
-        part.strip().upper() for value in values for part in value.split(",") if part.strip()
-    )
+def split_selectors(values: Iterable[str], option: str = "") -> Tuple[str, ...]:
+    """Command-line selector values: repeated options and comma-separated lists. An empty
+    one (`--select ""` from an unset variable, a stray comma) raises ConfigError: it would
+    silently select nothing, or ignore everything."""
+    selectors = []
+    for value in values:
+        parts = [part.strip().upper() for part in value.split(",")]
+        if not all(parts):
+            where = f"{option} {value!r}" if option else repr(value)
+            raise ConfigError(f"{where}: empty rule selector (an unset variable or a stray comma?)")
+        selectors.extend(parts)
+    return tuple(selectors)

@@ -1,12 +1,17 @@
 """Lint one module's source text: the single function behind the CLI and the flake8 plugin."""
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import threading
+import time
 import traceback
 import weakref
 from dataclasses import dataclass, field
 from itertools import accumulate
+from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
@@ -15,7 +20,7 @@ from .diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic, Location
 from .noqa import file_is_exempt, is_suppressed, parse_noqa
 from .project_index import EMPTY_INDEX, ProjectIndex
 from .rule import Finding, Rule, RuleContext
-from .semantic import SemanticModel
+from .semantic import AnalysisTimeout, SemanticModel
 from .settings import Settings
 
 
@@ -37,12 +42,47 @@ _BRACKET_DELTA = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
 
 
+_NUL_BYTES = "the file contains NUL bytes (binary data, not Python source)"
+_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
 @dataclass
 class LintResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     # Tracebacks of rules that raised, shown with -v.
     tracebacks: List[str] = field(default_factory=list)
     parsed: bool = False
+    # Limits of session-lint met on valid code ("path: not checked: ..."): one line each
+    # on stderr, not findings; Python accepts the code, so it is no ORM001.
+    warnings: List[str] = field(default_factory=list)
+
+
+class NotARegularFile(OSError):
+    """A named pipe, a device, a socket: reading one may block forever or never end."""
+
+
+def not_a_regular_file(mode: int) -> str:
+    for test, kind in _FILE_TYPES:
+        if test(mode):
+            return f"not a regular file ({kind})"
+    return "not a regular file"
+
+
+def read_source(path: Union[str, "os.PathLike[str]"]) -> bytes:
+    """The bytes of a source file, at most MAX_FILE_BYTES + 1 of them: enough to tell that
+    a file is over the limit without reading a sparse 6 GB file whole. Only regular files
+    are read (a named pipe would block, /dev/zero never ends): OSError otherwise."""
+    status = os.stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", os.fspath(path))
+    if not stat.S_ISREG(status.st_mode):
+        raise NotARegularFile(errno.EINVAL, not_a_regular_file(status.st_mode), os.fspath(path))
+    if status.st_size <= MAX_FILE_BYTES:
+        return Path(path).read_bytes()  # nearly every file: one read
+    with open(path, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def decode_source(source: Union[bytes, str]) -> Tuple[Optional[str], Optional[str]]:
@@ -50,7 +90,7 @@ def decode_source(source: Union[bytes, str]) -> Tuple[Optional[str], Optional[st
     if isinstance(source, str):
         return source, None
     if b"\x00" in source:
-        return None, "the file contains NUL bytes (binary data, not Python source)"
+        return None, _NUL_BYTES
     try:
         import io
         import tokenize
@@ -112,6 +152,9 @@ def _lint_source(
     index: ProjectIndex,
     instances: Optional[Sequence[Rule]],
 ) -> LintResult:
+    started = time.monotonic()
+    if len(source) > MAX_FILE_BYTES:
+        return _oversized(source, filename, rules, index)
     result = LintResult()
     text, problem = decode_source(source)
     if text is None:
@@ -122,44 +165,36 @@ def _lint_source(
     names = _TokenCheck(text, index)
     if not any(names.passes(rule) for rule in rules):
         return result
-    size = len(source)
-    if size > MAX_FILE_BYTES:
-        result.diagnostics.append(_file_diagnostic(
-            PARSE_ERROR, f"not checked: the file is {size / 1024 / 1024:.1f} MB, larger than the "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB limit for source files", filename))
-        return result
-    too_deep = _nesting_problem(text, filename)
-    if too_deep is not None:
-        result.diagnostics.append(too_deep)
+    if _too_deep_to_parse(result, text, filename):
         return result
     try:
         module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        result.diagnostics.append(_syntax_error(text, filename, error))
-        return result
-    except RecursionError:
-        result.diagnostics.append(
-            _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply for the parser", filename)
-        )
-        return result
-    except Exception as error:  # libcst raises a few other types on odd input
-        result.diagnostics.append(
-            _file_diagnostic(PARSE_ERROR, f"cannot parse: {type(error).__name__}: {error}", filename)
-        )
+    except Exception as error:  # ParserSyntaxError, RecursionError, a few others on odd input
+        _unparsed(result, text, filename, error)
         return result
     result.parsed = True
     model = SemanticModel(module, filename, index, settings.noreturn_functions)
+    if settings.file_time_budget:
+        model.deadline = started + settings.file_time_budget
     context = RuleContext(module, model, filename, settings)
     rule_objects = instances if instances is not None else [rule() for rule in rules]
     lines = text.splitlines()
     noqa = parse_noqa(lines)
     too_deep: List[str] = []
-    for rule in rule_objects:
+    for position, rule in enumerate(rule_objects):
         if not names.passes(rule):
             continue
         try:
+            model.check_deadline()
             findings = list(rule.check(context))
             diagnostics = [_to_diagnostic(rule, finding, model, filename) for finding in findings]
+        except AnalysisTimeout:
+            skipped = [other.code for other in rule_objects[position:] if names.passes(other)]
+            result.warnings.append(
+                f"{filename}: not fully checked: the analysis took longer than the time budget of "
+                f"{settings.file_time_budget:g} s per file (not run: {', '.join(skipped)}); "
+                "raise `file-time-budget` in [tool.session-lint] to check it fully")
+            break
         except RecursionError:
             # The input's fault, not the rule's: a file-level problem, one line for all rules.
             too_deep.append(rule.code)
@@ -176,46 +211,143 @@ def _lint_source(
             if not is_suppressed(diagnostic.code, diagnostic.statement_rows, noqa):
                 result.diagnostics.append(diagnostic)
     if too_deep:
-        result.diagnostics.append(_file_diagnostic(
-            PARSE_ERROR, f"not fully checked: the code is nested too deeply for "
-            f"{'rule' if len(too_deep) == 1 else 'rules'} {', '.join(too_deep)} to analyse", filename))
+        rules_named = f"{'rule' if len(too_deep) == 1 else 'rules'} {', '.join(too_deep)}"
+        if _compile_error(text, filename) is None:
+            result.warnings.append(f"{filename}: not fully checked: the code is nested too deeply for "
+                                   f"{rules_named} to analyse (Python compiles it: a limit of session-lint)")
+        else:
+            result.diagnostics.append(_file_diagnostic(
+                PARSE_ERROR, f"not fully checked: the code is nested too deeply for {rules_named} to analyse",
+                filename))
     result.diagnostics.sort(key=lambda d: d.sort_key)
     model.release()
     return result
 
 
-def _nesting_problem(text: str, filename: str) -> Optional[Diagnostic]:
+def _oversized(source: Union[bytes, str], filename: str, rules: Sequence[Type[Rule]],
+               index: ProjectIndex) -> LintResult:
+    """A file over the size limit is reported, not parsed. `read_source` stops reading
+    after MAX_FILE_BYTES + 1 bytes, so only that much is looked at (also when a caller
+    passes the whole text): binary data, an exempt file, or one whose beginning shows
+    nothing any rule looks for stays as quiet as a small file would."""
+    result = LintResult()
+    head = source[: MAX_FILE_BYTES + 1]
+    if isinstance(head, bytes):
+        if b"\x00" in head:
+            result.diagnostics.append(_file_diagnostic(PARSE_ERROR, f"cannot read source: {_NUL_BYTES}", filename))
+            return result
+        # Rule tokens are ASCII: latin-1 decodes every byte, even a character cut in two
+        # at the limit, and needs no coding cookie.
+        text = head.decode("latin-1")
+    else:
+        text = head
+    if file_is_exempt(text):
+        return result
+    names = _TokenCheck(text, index)
+    if not any(names.passes(rule) for rule in rules):
+        return result
+    size = len(source)
+    if size == MAX_FILE_BYTES + 1:  # maybe cut by the reader: the file knows its size
+        size = max(size, _size_on_disk(filename))
+    result.diagnostics.append(_file_diagnostic(
+        PARSE_ERROR, f"not checked: the file is {size / 1024 / 1024:.1f} MB, larger than the "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MB limit for source files", filename))
+    return result
+
+
+def _size_on_disk(filename: str) -> int:
+    try:
+        return os.stat(filename).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _compile_error(text: str, filename: str) -> Optional[Exception]:
+    """CPython's verdict on the module: None when its compiler accepts it, else the error.
+    compile() builds a code object and nothing more; the code is never run."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for `"\d"` and the like
+            compile(text, filename, "exec", dont_inherit=True)
+    except Exception as error:  # SyntaxError, RecursionError, MemoryError, ValueError (NUL)
+        return error
+    return None
+
+
+def _unparsed(result: LintResult, text: str, filename: str, error: Exception) -> None:
+    """libcst's parser gave up. If Python compiles the file, that is a limit of
+    session-lint (a form feed before an indented block, thousands of concatenated strings),
+    a warning; otherwise an ORM001 in Python's own words, which are clearer and placed more
+    exactly than libcst's."""
+    python_error = _compile_error(text, filename)
+    if python_error is None:
+        if isinstance(error, cst.ParserSyntaxError):
+            reason = f"{' '.join(str(error.message).split())} at line {max(error.raw_line, 1)}"
+        elif isinstance(error, RecursionError):
+            reason = "nested too deeply"
+        else:
+            reason = f"{type(error).__name__}: {error}"
+        result.warnings.append(f"{filename}: not checked: Python compiles this file, but session-lint's "
+                               f"parser (libcst) cannot read it ({reason})")
+    elif isinstance(python_error, SyntaxError):
+        result.diagnostics.append(_file_diagnostic(
+            PARSE_ERROR, f"syntax error: {python_error.msg}", filename, python_error.lineno or 1,
+            max(python_error.offset or 1, 1)))
+    elif isinstance(error, RecursionError) or isinstance(python_error, (RecursionError, MemoryError)):
+        result.diagnostics.append(
+            _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply for the parser", filename))
+    elif isinstance(error, cst.ParserSyntaxError):
+        message = " ".join(str(error.message).split())
+        result.diagnostics.append(_file_diagnostic(PARSE_ERROR, f"syntax error: {message}", filename,
+                                                   max(error.raw_line, 1), max(error.raw_column, 0) + 1))
+    else:
+        result.diagnostics.append(
+            _file_diagnostic(PARSE_ERROR, f"cannot parse: {type(error).__name__}: {error}", filename))
+
+
+def _too_deep_to_parse(result: LintResult, text: str, filename: str) -> bool:
     """Deeply nested code: let CPython's parser judge before libcst's can crash on it, or
     spend minutes and gigabytes on it (its cost grows faster than the nesting: a chain of
     4,000 `a + a + ...`, `-` or `.attribute` takes tens of seconds; 10,000 takes minutes
-    and, for an attribute chain, more than 5 GB)."""
+    and, for an attribute chain, more than 5 GB). True when the file is not to be parsed
+    (what was found is in `result`)."""
     brackets = _NOT_BRACKETS.sub("", text)
     deep_brackets = len(brackets) > _SUSPICIOUS_DEPTH and \
         max(accumulate(map(_BRACKET_DELTA.__getitem__, brackets))) > _SUSPICIOUS_DEPTH
     if not deep_brackets and text.count("elif") <= _MANY_ELIFS and \
             (len(text) <= _LONG_LINE or max(map(len, text.splitlines())) <= _LONG_LINE):
-        return None
+        return False
     import ast
     import warnings
 
+    problem: Optional[Diagnostic] = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, filename=filename)
     except SyntaxError as error:
         if not deep_brackets:
-            return None  # maybe syntax newer than this Python's: libcst decides
-        return _file_diagnostic(PARSE_ERROR, f"syntax error: {error.msg}", filename,
-                                error.lineno or 1, max(error.offset or 1, 1))
+            return False  # maybe syntax newer than this Python's: libcst decides
+        problem = _file_diagnostic(PARSE_ERROR, f"syntax error: {error.msg}", filename,
+                                   error.lineno or 1, max(error.offset or 1, 1))
     except (RecursionError, MemoryError):
-        return _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply", filename)
+        problem = _file_diagnostic(PARSE_ERROR, "cannot parse: the code is nested too deeply", filename)
     except ValueError as error:  # NUL bytes, before Python 3.11.4
-        return _file_diagnostic(PARSE_ERROR, f"cannot parse: {error}", filename)
+        problem = _file_diagnostic(PARSE_ERROR, f"cannot parse: {error}", filename)
+    if problem is not None:
+        result.diagnostics.append(problem)
+        return True
     depth = _tree_depth(tree)
-    if depth > _MAX_TREE_DEPTH:
-        return _file_diagnostic(PARSE_ERROR, f"not checked: the code is nested {depth} levels deep, more than "
-                                f"the {_MAX_TREE_DEPTH} levels session-lint parses", filename)
-    return None  # brackets inside strings or comments, long lines, many elifs: a normal file
+    if depth <= _MAX_TREE_DEPTH:
+        return False  # brackets inside strings or comments, long lines, many elifs: a normal file
+    too_deep = f"the code is nested {depth} levels deep, more than the {_MAX_TREE_DEPTH} levels session-lint parses"
+    if _compile_error(text, filename) is None:
+        result.warnings.append(f"{filename}: not checked: {too_deep} (Python compiles it)")
+    else:
+        result.diagnostics.append(_file_diagnostic(PARSE_ERROR, f"not checked: {too_deep}", filename))
+    return True
 
 
 def _tree_depth(tree) -> int:  # an ast.AST
@@ -228,28 +360,6 @@ def _tree_depth(tree) -> int:  # an ast.AST
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return deepest
-
-
-def _syntax_error(text: str, filename: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    """Python's own compiler words syntax errors better and places them more exactly than
-    libcst's parser; ask it (it only builds a tree, nothing runs) and fall back to libcst's
-    message when Python accepts what libcst rejects."""
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, filename=filename)
-    except SyntaxError as python_error:
-        row = python_error.lineno or 1
-        column = python_error.offset or 1
-        return _file_diagnostic(PARSE_ERROR, f"syntax error: {python_error.msg}", filename, row, max(column, 1))
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    message = " ".join(str(error.message).split())
-    return _file_diagnostic(PARSE_ERROR, f"syntax error: {message}", filename,
-                            max(error.raw_line, 1), max(error.raw_column, 0) + 1)
 
 
 def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPTY_INDEX) -> bool:

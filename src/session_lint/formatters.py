@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -21,9 +22,36 @@ def format_diagnostics(diagnostics: Sequence[Diagnostic], output_format: str, li
     return "".join(format_full(d, lines) for d in diagnostics)
 
 
+# Control characters, lone surrogates (undecodable bytes kept by surrogateescape), line and
+# paragraph separators, and format characters such as bidi overrides.
+_UNPRINTABLE = frozenset(("Cc", "Cs", "Zl", "Zp", "Cf"))
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` safe for a line of text output: a newline in a file name would start a fake
+    finding for whoever reads the lines, an escape sequence would drive the terminal, and a
+    lone surrogate cannot be encoded at all. Those characters are written as escapes."""
+    if text.isprintable():  # the common case: isprintable() is False for every character escaped
+        return text
+    return "".join(_escape(char) if unicodedata.category(char) in _UNPRINTABLE else char for char in text)
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte that os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def format_concise(diagnostic: Diagnostic) -> str:
     location = diagnostic.location
-    return f"{diagnostic.filename}:{location.row}:{location.column}: {diagnostic.code} {diagnostic.message}"
+    return (f"{printable(diagnostic.filename)}:{location.row}:{location.column}: "
+            f"{diagnostic.code} {printable(diagnostic.message)}")
 
 
 def format_full(diagnostic: Diagnostic, lines: LineSource) -> str:
@@ -31,7 +59,8 @@ def format_full(diagnostic: Diagnostic, lines: LineSource) -> str:
     row = diagnostic.location.row
     text = lines(diagnostic.filename, row)
     if text is not None and diagnostic.code not in ENGINE_CODES:
-        text = text.rstrip("\r\n").expandtabs(4)
+        # (a line of a hostile file may hold escape sequences too)
+        text = printable(text.rstrip("\r\n").expandtabs(4))
         gutter = " " * len(str(row))
         start = diagnostic.location.column - 1
         if diagnostic.end_location.row == row:
@@ -42,9 +71,9 @@ def format_full(diagnostic: Diagnostic, lines: LineSource) -> str:
         out.append(f"{row} | {text}")
         out.append(f"{gutter} | {' ' * start}{'^' * width} {diagnostic.code}")
         if diagnostic.hint:
-            out.append(f"{gutter} = help: {diagnostic.hint}")
+            out.append(f"{gutter} = help: {printable(diagnostic.hint)}")
     elif diagnostic.hint:
-        out.append(f"  = help: {diagnostic.hint}")
+        out.append(f"  = help: {printable(diagnostic.hint)}")
     return "\n".join(out) + "\n\n"
 
 
@@ -68,7 +97,8 @@ def format_json(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(value)  # what is left: other control characters, undecodable bytes
 
 
 def _escape_property(value: str) -> str:

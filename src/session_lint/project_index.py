@@ -186,12 +186,16 @@ class ProjectIndex:
 
     @classmethod
     def scan(cls, paths: Iterable[Path], read=None) -> "ProjectIndex":
+        from . import engine  # engine imports this module
+
         entries: Dict[Path, Dict[str, FactoryInfo]] = {}
         for path in paths:
             try:
-                raw = path.read_bytes() if read is None else read(path)
+                raw = engine.read_source(path) if read is None else read(path)
             except OSError:
                 continue  # the lint pass reports unreadable files; the index just skips them
+            if len(raw) > engine.MAX_FILE_BYTES:
+                continue  # a generated file is not linted, and its regex scan would take seconds
             text = raw.decode("utf-8", errors="replace")
             found = scan_text(text, str(path))
             if found:

@@ -1,7 +1,9 @@
 """Finding rules: built-in and third-party rules register alike, through entry points."""
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
 
@@ -74,6 +76,19 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _installed_path() -> List[str]:
+    """sys.path without the working directory (`python -m` and PYTHONPATH=. put it there):
+    a `*.dist-info` in the linted project is not an installed plugin, and loading it would
+    import the project's code."""
+    try:
+        cwd = os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was deleted
+        cwd = None
+    if cwd is None:
+        return [entry for entry in sys.path if os.path.isabs(entry)]
+    return [entry for entry in sys.path if entry and os.path.realpath(entry) != cwd]
+
+
 def _entry_points() -> List[Tuple[Any, str]]:
     """Every `session_lint.rules` entry point of the installed distributions, with its origin
     (`"<distribution> <version>"`).
@@ -88,7 +103,7 @@ def _entry_points() -> List[Tuple[Any, str]]:
 
     found: List[Tuple[Any, str]] = []
     seen = set()
-    for distribution in distributions():
+    for distribution in distributions(path=_installed_path()):
         try:
             key = _cheap_name(distribution) or distribution.metadata["Name"]
             if key:

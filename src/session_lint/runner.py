@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Type
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
 import pathspec
 
 from .cache import ResultCache, file_key, run_key
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
-from .engine import LintResult, lint_source
+from .engine import LintResult, lint_source, read_source
 from .project_index import ProjectIndex
 from .rule import Rule
 from .settings import Settings, ignored_for_file
@@ -52,6 +57,40 @@ def _init_worker(job: Job) -> None:
     _worker_rules = [rule() for rule in job.rules]
 
 
+def _init_pool_worker(job: Job, parent: int) -> None:
+    # The parent alone decides what a signal means: with Ctrl-C (sent to the whole process
+    # group) a worker would fail the chunk in hand and go on with the next one. SIGTERM and
+    # SIGHUP get their default back: fork copied the parent's handlers, which unwind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    threading.Thread(target=_exit_with_parent, args=(parent, os.getppid() == parent), daemon=True,
+                     name="session-lint-parent-watch").start()
+    _init_worker(job)
+
+
+def _exit_with_parent(parent: int, direct_child: bool) -> None:
+    """A parent killed outright (SIGKILL, the OOM killer) cannot stop its workers; they
+    notice it is gone and exit instead of linting for nobody, forever."""
+    while True:
+        if direct_child:
+            gone = os.getppid() != parent  # re-parented
+        elif os.name == "posix":  # (os.kill with signal 0 terminates the process on Windows)
+            try:
+                os.kill(parent, 0)
+                gone = False
+            except ProcessLookupError:
+                gone = True
+            except OSError:
+                gone = False
+        else:  # pragma: no cover - a spawned worker on Windows is a direct child
+            return
+        if gone:
+            os._exit(1)
+        time.sleep(0.25)
+
+
 def _lint_item(item: Item) -> Output:
     assert _worker_job is not None and _worker_rules is not None
     path, data = item
@@ -71,13 +110,23 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _max_workers() -> int:
+    # Workers beyond the cores add only memory and start-up time (`-j 3000` forked 3,000
+    # processes). Two stay allowed on one core: an explicit `-j 2` keeps a rule that
+    # crashes the interpreter from taking the whole run down (see _isolate_crashes).
+    limit = max(2, default_jobs())
+    if sys.platform == "win32":  # pragma: no cover - ProcessPoolExecutor refuses more there
+        limit = min(limit, 61)
+    return limit
+
+
 def read_files(files: Sequence[Path]) -> Tuple[List[Item], List[Tuple[str, str]]]:
     items: List[Item] = []
     errors: List[Tuple[str, str]] = []
     for path in files:
         name = str(path)
         try:
-            items.append((name, path.read_bytes()))
+            items.append((name, read_source(path)))  # regular files, at most the size limit + 1
         except FileNotFoundError:
             errors.append((name, "the file disappeared before it could be read"))
         except IsADirectoryError:
@@ -93,17 +142,20 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
     """Lint `files`; `index_also` are other files of the project whose session factories
     the linted files may import (they are scanned, not linted)."""
     report = RunReport()
+    if cache is not None:
+        report.warnings.extend(cache.take_warnings())
     items, report.errors = read_files(files)
     if index is None:
         contents = dict(items)
         linted = {Path(name).resolve() for name in contents}
         extra = [path for path in index_also if path.resolve() not in linted]
         index = ProjectIndex.scan([*(Path(name) for name, _ in items), *extra],
-                                  read=lambda p: contents[str(p)] if str(p) in contents else p.read_bytes())
+                                  read=lambda p: contents[str(p)] if str(p) in contents else read_source(p))
     key = run_key(settings.fingerprint(), [rule.code for rule in rules], rule_versions, index.fingerprint())
     keys: Dict[str, str] = {}
     results: List[Output] = []
     pending: List[Item] = []
+    from_cache: Set[str] = set()
     for name, data in items:
         keys[name] = file_key(data, key)
         cached = cache.get(name, keys[name]) if cache is not None else None
@@ -111,6 +163,7 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
             pending.append((name, data))
         else:
             results.append((name, LintResult(diagnostics=cached, parsed=True)))
+            from_cache.add(name)
             report.files_from_cache += 1
     job = Job(tuple(rules), settings, index)
     if jobs <= 1 or len(pending) < 4:
@@ -120,8 +173,9 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
         results.extend(_lint_in_pool(pending, job, jobs))
     per_file = _PerFileIgnores(settings)
     for name, result in results:
-        if cache is not None:
+        if cache is not None and name not in from_cache and not result.warnings:  # a cached result would lose them
             cache.put(name, keys[name], result.diagnostics)
+        report.warnings.extend(result.warnings)
         report.files_checked += 1
         ignored = per_file.codes_for(name)
         report.diagnostics.extend(
@@ -142,13 +196,47 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+@contextmanager
+def _pool(workers: int, job: Job) -> Iterator[ProcessPoolExecutor]:
+    """A process pool that, when the run is interrupted (Ctrl-C, or SIGTERM, which the CLI
+    turns into an exception), drops the queued work and kills its workers at once: leaving
+    a plain `with ProcessPoolExecutor()` waits for every queued chunk (a minute or more)."""
+    before: Set[multiprocessing.process.BaseProcess] = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker, initargs=(job, os.getpid()),
+                               mp_context=_context())
+    try:
+        yield pool
+    except BaseException:
+        # The queue's feeder thread may be blocked writing a chunk that no worker will read;
+        # Python 3.9 joins it when the pool breaks, and the exit hung there for good.
+        call_queue = getattr(pool, "_call_queue", None)
+        if call_queue is not None and hasattr(call_queue, "cancel_join_thread"):
+            call_queue.cancel_join_thread()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill(set(multiprocessing.active_children()) - before)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
+    # SIGKILL rather than SIGTERM: workers write nothing, so they have nothing to finish.
+    for worker in workers:
+        try:
+            worker.kill()
+        except (OSError, ValueError):
+            pass  # already gone
+    deadline = time.monotonic() + 1.0
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+
+
 def _lint_in_pool(items: List[Item], job: Job, jobs: int) -> List[Output]:
+    jobs = min(jobs, _max_workers())
     size = max(1, min(16, len(items) // (jobs * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     outputs: List[Output] = []
     failed: List[Item] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(job,),
-                             mp_context=_context()) as pool:
+    with _pool(min(jobs, len(chunks)), job) as pool:
         futures, unsubmitted = _submit(pool, _lint_chunk, chunks)
         for chunk, future in futures:
             try:
@@ -169,8 +257,7 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
     outputs: List[Output] = []
     remaining = list(items)
     while remaining:
-        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(job,),
-                                 mp_context=_context()) as pool:
+        with _pool(1, job) as pool:
             futures, unsubmitted = _submit(pool, _lint_item, remaining)
             if not futures:  # pragma: no cover - a fresh pool broke before its first task
                 outputs.append(_crashed(unsubmitted.pop(0)[0]))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+from typing import FrozenSet, Iterable, Optional, Tuple
 
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
     ".git",
@@ -50,6 +50,8 @@ class Settings:
     extend_exclude: Tuple[str, ...] = ()
     noreturn_functions: Tuple[str, ...] = DEFAULT_NORETURN_FUNCTIONS
     respect_gitignore: bool = True
+    # Seconds the analysis of one file may take before it stops with a warning (0: no limit).
+    file_time_budget: float = 20.0
     # Directory that relative globs in the configuration are anchored to.
     root: Path = field(default_factory=Path.cwd)
     # Where the settings came from, for messages ("pyproject.toml" or None).
@@ -121,6 +123,3 @@ def ignored_for_file(code: str, selectors: Iterable[str]) -> bool:
 
 def selector_matches_any(selector: str, known_codes: Iterable[str]) -> bool:
     return selector == "ALL" or any(code.startswith(selector) for code in known_codes)
-
-
-PerFileIgnores = Dict[str, Tuple[str, ...]]

@@ -6,6 +6,7 @@ not pay for scopes, and two rules that need sessions pay once.
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, TypeVar
 
 import libcst as cst
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 _WHITESPACE = re.compile(r"\s+")
 A = TypeVar("A")
+
+
+class AnalysisTimeout(Exception):
+    """The file's analysis ran past its time budget (`file-time-budget`)."""
 
 
 class SemanticModel:
@@ -41,6 +46,15 @@ class SemanticModel:
         self._transactions: Optional["TransactionAnalysis"] = None
         self.positions = Positions(module)
         self._analyses: Dict[Any, Any] = {}
+        # `time.monotonic()` after which the analyses stop (None: no limit); set by the engine.
+        self.deadline: Optional[float] = None
+
+    def check_deadline(self) -> None:
+        """Raise AnalysisTimeout once the file's time budget is spent: the long-running
+        loops (every statement of a flow, every analysis built) ask, so a pathological file
+        stops in time instead of holding up the run."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise AnalysisTimeout()
 
     def release(self) -> None:
         """Forget the tree and every analysis once the rules are done with this file.
@@ -62,6 +76,7 @@ class SemanticModel:
         """
         found = self._analyses.get(analysis)
         if found is None:
+            self.check_deadline()
             found = analysis(self)
             self._analyses[analysis] = found
         return found

@@ -150,6 +150,8 @@ class ForwardAnalysis:
         return Outcome(current, breaks, continues)
 
     def run_statement(self, statement: cst.BaseStatement, state: State) -> Outcome:
+        if self.model is not None:
+            self.model.check_deadline()
         if isinstance(statement, cst.SimpleStatementLine):
             return self._run_small(statement.body, state)
         if isinstance(statement, cst.If):
