@@ -64,3 +64,16 @@ def test_the_cli_warns_on_stderr_and_goes_on(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "Traceback" not in completed.stderr
     assert "slow.py: not fully checked: the analysis took longer than the time budget" in completed.stderr
+
+
+def test_flake8_reports_a_spent_budget_as_one_orm001_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("[tool.session-lint]\nfile-time-budget = 0.000001\n")
+    (tmp_path / "slow.py").write_bytes(SOURCE)
+    completed = subprocess.run([sys.executable, "-m", "flake8", "--select", "ORM", "slow.py"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 1, completed.stdout + completed.stderr
+    assert lines[0].startswith("slow.py:1:1: ORM001 not fully checked: the analysis took longer than the time budget")

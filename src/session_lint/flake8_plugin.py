@@ -18,7 +18,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Type
 
 from ._version import __version__
 from .config import ConfigError, find_config, load_settings
-from .diagnostics import INTERNAL_ERROR
+from .diagnostics import INTERNAL_ERROR, PARSE_ERROR
 from .project_index import EMPTY_INDEX, LazyProjectIndex, ProjectIndex
 from .rule import Rule
 from .settings import Settings, is_specific
@@ -149,7 +149,12 @@ class SessionLintPlugin:
         result = lint_source(source, self.filename, rules, settings, _project_index(), instances=instances)
         # flake8 runs this plugin only on files Python itself parsed (else it reports E999
         # and stops), so an ORM001 here is news: libcst rejected what Python accepts, the file
-        # is over the size limit, or too deeply nested to check. It is reported.
+        # is over the size limit, or too deeply nested to check. It is reported. The CLI's
+        # warnings (a file not fully checked: libcst cannot read it, the time budget ran
+        # out) have no channel in flake8 but a line: they are ORM001 too, never silence.
+        for warning in result.warnings:
+            _, _, reason = warning.partition(": ")
+            yield (1, 0, f"{PARSE_ERROR} {reason or warning}", type(self))
         opt_in = {rule.code for rule in rules if rule.opt_in}
         for diagnostic in result.diagnostics:
             if diagnostic.code in opt_in and not _opt_in_selected(diagnostic.code):
