@@ -53,7 +53,8 @@ def _load() -> Tuple[List[Type[Rule]], List[Rule]]:
 def _analysis_settings() -> Settings:
     """The Settings the CLI would use for the analysis, read once per working directory.
 
-    Only what changes the analysis is taken from the file: the noreturn functions, the root
+    Only what changes the analysis is taken from the file: the noreturn functions, the time
+    budget per file, the root
     (test and migration directories are judged relative to it, the project index is built
     under it) and the excludes and `respect-gitignore` of that index scan. Selection,
     per-file ignores and noqa are flake8's.
@@ -83,6 +84,7 @@ def _read_settings(cwd: Path) -> Settings:
         exclude=loaded.exclude,
         extend_exclude=loaded.extend_exclude,
         respect_gitignore=loaded.respect_gitignore,
+        file_time_budget=loaded.file_time_budget,
     )
 
 
