@@ -69,6 +69,9 @@ def _why(work: UnsavedWork, context: RuleContext) -> str:
         where = f"on line {line}" if line is not None else "at its end"
         return (f"the view `{work.scope_name}()` returns {where} without {commit} "
                 "and the request's session is not committed for you")
+    if work.end == "command-end":
+        ends = f"returns on line {line}" if line is not None else "ends"
+        return f"the command `{work.scope_name}()` {ends} without {commit}, and nothing commits the session after it"
     where = f"on line {line}" if line is not None else "at its end"
     return f"`{work.scope_name}()` returns {where} without {commit} and the session it created is dropped"
 

@@ -29,6 +29,7 @@ CLOSE_METHODS = frozenset({"close", "invalidate", "reset"})
 VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
 VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
+_COMMAND_DECORATORS = frozenset({"click.command", "click.decorators.command"})
 # A session joined to a Connection that is already in a transaction (a caller's, or one this
 # function begins and ends itself) writes its rows into that transaction when it flushes:
 # from then on they are the transaction owner's business, not this session's.
@@ -56,7 +57,7 @@ _FOREIGN_PACKAGES = frozenset(
     """flask werkzeug jinja2 sqlalchemy flask_sqlalchemy flask_login flask_wtf wtforms
     marshmallow pydantic fastapi starlette json logging datetime os sys re time uuid math
     random typing hashlib secrets functools itertools collections builtins decimal pathlib
-    urllib http base64 requests string copy enum dataclasses""".split()
+    urllib http base64 requests string copy enum dataclasses click typer rich csv pandas""".split()
 )
 
 
@@ -74,7 +75,7 @@ class UnsavedWork:
     call: cst.Call
     method: str
     session: SessionRef
-    # with-end | return-in-with | function-end | view-end | close
+    # with-end | return-in-with | function-end | view-end | command-end | close
     end: str
     end_node: Optional[cst.CSTNode]
     scope_name: str
@@ -178,6 +179,40 @@ class TransactionAnalysis:
                     if last in VIEW_BASES:
                         return True
         return False
+
+    def is_command(self, function: cst.CSTNode) -> bool:
+        """A command-line entry point: the process ends when it returns, and nothing commits
+        a framework session (`db.session`, a scoped session) for it. A function decorated as
+        a command (`@click.command()`, `@app.cli.command()`, `@group.command`, Typer's
+        `@app.command()`), or a function of a script that its `if __name__ == "__main__":`
+        block calls, when that block commits nothing itself."""
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        for decorator in function.decorators:
+            target = decorator.decorator
+            callee = target.func if isinstance(target, cst.Call) else target
+            if isinstance(callee, cst.Attribute) and callee.attr.value == "command":
+                return True
+            if isinstance(callee, cst.Name) and self.model.scopes.qualified_name(callee) in _COMMAND_DECORATORS:
+                return True
+        if self.model.tree.parent_of(function) is not self.model.module:
+            return False
+        main = self._main_block()
+        if main is None:
+            return False
+        calls = list(calls_in(main.body))
+        return (any(isinstance(call.func, cst.Name) and call.func.value == function.name.value for call in calls)
+                and not any(method_name(call) == "commit" for call in calls))
+
+    def _main_block(self) -> Optional[cst.If]:
+        for statement in self.model.module.body:
+            if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison):
+                test = statement.test
+                sides = [test.left, *(target.comparator for target in test.comparisons)]
+                if any(isinstance(side, cst.Name) and side.value == "__name__" for side in sides) and any(
+                        isinstance(side, cst.SimpleString) and side.evaluated_value == "__main__" for side in sides):
+                    return statement
+        return None
 
     def escapes(self, ref: SessionRef, function: cst.CSTNode) -> bool:
         """A locally created session is returned, stored or passed on: someone else ends it."""
@@ -398,6 +433,9 @@ class _UnsavedWorkFlow(SessionFlow):
         super().__init__(analysis.model, owner)
         self.analysis = analysis
         self.is_view = analysis.is_view(owner)
+        self.is_command = not self.is_view and analysis.is_command(owner)
+        # A request handler or a command: the framework's session is not committed after it.
+        self.ends_framework_session = self.is_view or self.is_command
         self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
         self.refs: Dict[str, SessionRef] = {}
         self.methods: Dict[cst.Call, str] = {}
@@ -431,7 +469,7 @@ class _UnsavedWorkFlow(SessionFlow):
         if ref.origin == origins.PARAM:
             return True  # reported only if this function closes it
         if ref.origin == origins.FRAMEWORK:
-            return self.is_view
+            return self.ends_framework_session
         return False
 
     def _joined(self, ref: SessionRef) -> bool:
@@ -499,7 +537,7 @@ class _UnsavedWorkFlow(SessionFlow):
     def _events(self, node: Optional[cst.CSTNode], state: State) -> State:
         for event in self.analysis.events_in(node, self.resolve):
             state = self._apply(event, state)
-        if node is not None and state and self.is_view:
+        if node is not None and state and self.ends_framework_session:
             state = self._drop_framework_if_helper_commits(node, state)
         return state
 
@@ -572,8 +610,8 @@ class _UnsavedWorkFlow(SessionFlow):
             origin = self.refs[key].origin
             if origin == origins.LOCAL:
                 self._report(state, {key}, "function-end", node)
-            elif origin == origins.FRAMEWORK and self.is_view:
-                self._report(state, {key}, "view-end", node)
+            elif origin == origins.FRAMEWORK and self.ends_framework_session:
+                self._report(state, {key}, "view-end" if self.is_view else "command-end", node)
 
     def _report(self, state: State, keys: Set[str], end: str, node: Optional[cst.CSTNode]) -> None:
         for key, call, _ in state:
