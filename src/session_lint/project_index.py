@@ -19,6 +19,9 @@ _ASSIGNMENT = re.compile(
     r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))[ \t]*\(",
     re.MULTILINE,
 )
+_GLOBAL = re.compile(r"^[ \t]+global[ \t]+([A-Za-z_][\w \t,]*)$", re.MULTILINE)
+_INDENTED_ASSIGNMENT = re.compile(
+    r"^[ \t]+([A-Za-z_]\w*)[ \t]*=[ \t]*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))[ \t]*\(", re.MULTILINE)
 _KEYWORD = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([^,()\s][^,()]*)")
 _CONTEXT_MANAGER = re.compile(
     r"^@(?:contextlib\.)?(?:async)?contextmanager[ \t]*(?:#[^\n]*)?\n(?:@[^\n]*\n)*"
@@ -43,6 +46,8 @@ FACTORY_KINDS: Dict[str, str] = {
     "SQLAlchemy": "flask_sqlalchemy",
     "Session": "session",
     "AsyncSession": "async_session",
+    # Not a factory: a Core table, whose columns (`users.c.name`) build SQL conditions.
+    "Table": "table",
 }
 _MARKERS = ("sqlalchemy", "sqlmodel")
 
@@ -85,6 +90,16 @@ def scan_text(text: str, path: str) -> Dict[str, FactoryInfo]:
         options = _keywords(_call_arguments(text, match.end()))
         line = text.count("\n", 0, match.start()) + 1
         found[match.group(1)] = FactoryInfo(kind, match.group(1), options, path, line)
+    # `db = None` at module level, then `global db; db = SQLAlchemy(...)` in an init function:
+    # the module's `db` is that object for every importer.
+    declared = {name for match in _GLOBAL.finditer(text) for name in re.findall(r"\w+", match.group(1))}
+    for match in _INDENTED_ASSIGNMENT.finditer(text):
+        name, kind = match.group(1), FACTORY_KINDS.get(match.group(3))
+        if kind is None or name not in declared or name in found:
+            continue
+        options = _keywords(_call_arguments(text, match.end()))
+        line = text.count("\n", 0, match.start()) + 1
+        found[name] = FactoryInfo(kind, name, options, path, line)
     for name, info in list(found.items()):
         configured = _configure_options(text, name)
         if configured:

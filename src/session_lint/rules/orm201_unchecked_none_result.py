@@ -83,6 +83,8 @@ def _describe(model: SemanticModel, call: cst.Call, use: FirstUse) -> str:
     value = use.value.value if isinstance(use.value, cst.Name) else _label(model, call)
     node = use.node
     if use.kind == ITERATION:
+        if isinstance(node, cst.Call):  # `dict(row)`, `len(rows)`: the builtin raises TypeError
+            return f"`{model.source_of(node.func)}({value})`"
         return f"iterating over `{value}`"
     if use.kind == UNPACKING:
         return f"unpacking `{value}`"

@@ -502,6 +502,10 @@ class MappedClasses:
         if not isinstance(node, cst.Name):
             return False
         binding = self._single_binding(node)
+        if binding is not None and binding.kind == "import" and binding.imported:
+            # `from app.tables import users`: a module-level `Table(...)` the project index saw.
+            info = self.model.index.lookup(self.model.filename, binding.module or "", binding.level, binding.imported)
+            return info is not None and info.kind == "table"
         if binding is None or binding.kind not in ("assign", "annassign") or not isinstance(binding.value, cst.Call):
             return False
         call = binding.value

@@ -51,6 +51,11 @@ SourceOf = Callable[[str, cst.BaseExpression], Optional[Hashable]]
 ATTRIBUTE, SUBSCRIPT, CALL, ITERATION, UNPACKING, ARITHMETIC = (
     "attribute", "subscript", "call", "iteration", "unpacking", "arithmetic",
 )
+# Builtins that raise TypeError when their first argument is None.
+_CONSUMING_BUILTINS = frozenset(
+    f"builtins.{name}" for name in
+    ("dict", "list", "tuple", "set", "frozenset", "sorted", "len", "sum", "max", "min", "iter",
+     "enumerate", "zip", "reversed", "any", "all", "vars"))
 # Errors a `try` can catch to handle a None dereference on purpose.
 _NONE_ERRORS = frozenset({"AttributeError", "TypeError"})
 # Builtins that are false for None: `isinstance(None, User)`, `hasattr(None, "a")`, `bool(None)`,
@@ -92,6 +97,10 @@ def dereference_of(model: "SemanticModel", value: cst.CSTNode) -> Optional[Tuple
         return parent, ITERATION
     if isinstance(parent, cst.Arg) and parent.value is value and parent.star in ("*", "**"):
         return parent, ITERATION
+    if isinstance(parent, cst.Arg) and parent.value is value:
+        call = model.tree.parent_of(parent)
+        if isinstance(call, cst.Call) and consumed_argument(model, call) is parent:
+            return call, ITERATION
     if isinstance(parent, cst.Assign) and parent.value is value:
         if any(isinstance(t.target, (cst.Tuple, cst.List)) for t in parent.targets):
             return parent, UNPACKING
@@ -99,6 +108,16 @@ def dereference_of(model: "SemanticModel", value: cst.CSTNode) -> Optional[Tuple
         return parent, ARITHMETIC
     if isinstance(parent, cst.AugAssign) and parent.value is value:
         return parent, ARITHMETIC
+    return None
+
+
+def consumed_argument(model: "SemanticModel", call: cst.Call) -> Optional[cst.Arg]:
+    """The argument a builtin iterates or measures, which raises TypeError for None:
+    `dict(row)`, `list(rows)`, `len(rows)`, `sorted(rows)`..."""
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    if model.scopes.qualified_name(call.func) in _CONSUMING_BUILTINS:
+        return call.args[0]
     return None
 
 
@@ -395,7 +414,12 @@ class _NoneFlow(ForwardAnalysis):
 
     def _call(self, call: cst.Call, state: State) -> MaybeState:
         after = self._dereference(call.func, call, CALL, state)
-        after = self._evaluate_all(list(call.args), after)
+        consumed = consumed_argument(self.model, call)
+        for arg in call.args:
+            if arg is consumed and self._is_tracked(arg.value):
+                after = self._use(arg.value, call, ITERATION, after)  # type: ignore[arg-type]
+            else:
+                after = self.evaluate(arg, after)
         if after is not None and self.ends_path(call):
             return None
         return after

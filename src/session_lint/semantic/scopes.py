@@ -137,6 +137,13 @@ class ScopeAnalysis:
         # Scopes first, in source order, so parents exist before children.
         for node in _preorder_scopes(tree):
             self._scope_for(node, self.scope_of(node))
+        # Before any binding: an assignment to a `global` name binds it in the module.
+        for node in tree.of_type(cst.Global):
+            scope = self.scope_of(node)
+            scope.global_names.update(item.name.value for item in node.names)
+        for node in tree.of_type(cst.Nonlocal):
+            scope = self.scope_of(node)
+            scope.nonlocal_names.update(item.name.value for item in node.names)
         for node in tree.of_type(cst.Import):
             self._bind_import(node)
         for node in tree.of_type(cst.ImportFrom):
@@ -174,12 +181,6 @@ class ScopeAnalysis:
                 scope.add(Binding(node.name.name.value, BindingKind.EXCEPT, node, scope))
         for node in tree.of_type(cst.CompFor):
             self._bind_target(node.target, node, BindingKind.COMPREHENSION, node.iter)
-        for node in tree.of_type(cst.Global):
-            scope = self.scope_of(node)
-            scope.global_names.update(item.name.value for item in node.names)
-        for node in tree.of_type(cst.Nonlocal):
-            scope = self.scope_of(node)
-            scope.nonlocal_names.update(item.name.value for item in node.names)
         for node in tree.of_type(cst.MatchAs):
             if node.name is not None:
                 scope = self.scope_of(node)
@@ -202,6 +203,8 @@ class ScopeAnalysis:
                      value: Optional[cst.BaseExpression], statement: Optional[cst.CSTNode] = None) -> None:
         scope = self.scope_of(site) if kind != "comprehension" else self.scope_of(target)
         if isinstance(target, cst.Name):
+            if target.value in scope.global_names:
+                scope = self.module_scope
             scope.add(Binding(target.value, kind, site, scope, value, statement=statement))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:

@@ -121,7 +121,8 @@ class SessionAnalysis:
             return Factory("session-class", False, label) if self.is_flask_db(node.value) else None
         if isinstance(node, cst.Name):
             _, bindings = self.scopes.bindings_of(node)
-            return self._factory_from_bindings(bindings, label)
+            # `db = None` (or `db: SQLAlchemy = None`) declares a name an init function fills.
+            return self._factory_from_bindings([b for b in bindings if not _assigns_none(b)], label)
         return None
 
     def is_flask_db(self, node: cst.BaseExpression) -> bool:

@@ -1,0 +1,5 @@
+from app.config import db
+
+
+class Account(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
