@@ -39,8 +39,13 @@ class MissingRollback(Rule):
         label = missing.session.label
         handler = missing.handler
         caught = f"except {context.source_of(handler.type)}" if handler.type is not None else "except"
-        method = missing.failing_call.func.attr.value  # type: ignore[attr-defined]
-        failing = f"`{label}.{method}()` on line {context.line_of(missing.failing_call)}"
+        call = missing.failing_call
+        commit = context.model.get(RecoveryAnalysis).via.get(call)
+        if commit is None:
+            failing = f"`{label}.{call.func.attr.value}()` on line {context.line_of(call)}"  # type: ignore[attr-defined]
+        else:
+            failing = (f"`{_shorten(context.source_of(call.func))}()` on line {context.line_of(call)} "
+                       f"(which runs `{label}.{commit.func.attr.value}()` on line {context.line_of(commit)})")  # type: ignore[attr-defined]
         return (f"`{caught}:` can go on without `{label}.rollback()` after {failing} fails, "
                 f"and {_consequence(missing, context)}")
 
@@ -63,3 +68,7 @@ def _consequence(missing: UnrecoveredFailure, context: RuleContext) -> str:
     if origin == MEMBER:
         return f"{label} outlives this call: the object's next use of it {pending}"
     return f"{label} is a module-level session: its next use anywhere {pending}"
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

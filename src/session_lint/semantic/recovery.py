@@ -19,7 +19,7 @@ used again is closed or dropped, which discards the failed transaction: no repor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -60,6 +60,9 @@ DATABASE_ERRORS = frozenset(
     )]
 )
 # Sessions that outlive the function: whoever has them next finds them failed.
+# Sessions that outlive the function that commits them: a helper's failed commit leaves
+# them failed for its caller.
+_SHARED_ORIGINS = frozenset({origins.FRAMEWORK, origins.GLOBAL, MEMBER})
 _LIVING_ORIGINS = frozenset({origins.PARAM, origins.FRAMEWORK, origins.GLOBAL, MEMBER})
 
 Handler = Union[cst.ExceptHandler, cst.ExceptStarHandler]
@@ -74,7 +77,7 @@ USED, RETURNED, LIVES_ON = "used", "returned", "lives-on"
 class UnrecoveredFailure:
     handler: Handler
     session: SessionRef
-    failing_call: cst.Call  # the commit()/flush() whose failure the handler catches
+    failing_call: cst.Call  # the commit()/flush() whose failure the handler catches, or the helper call that runs it (`RecoveryAnalysis.via`)
     why: str
     # The use, the `return`, or the `return`/None (end of the function) where it lives on.
     at: Optional[cst.CSTNode]
@@ -103,6 +106,8 @@ class RecoveryAnalysis:
         self.members = model.get(MemberSessions)
         self._found: Optional[List[UnrecoveredFailure]] = None
         self._recovering_helpers: Dict[cst.FunctionDef, bool] = {}
+        # The call of a helper of this module (a failure) -> the commit/flush it runs.
+        self.via: Dict[cst.Call, cst.Call] = {}
 
     def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
         """A session, or a transaction of one (`tx = session.begin_nested()`): its
@@ -161,9 +166,32 @@ class RecoveryAnalysis:
                 continue
             seen.add(ref.key)
             found.append((ref, event.node))
+        for call, commit, ref in self._helper_commits(statement):
+            if ref.key not in seen and not in_transaction_block(self.model, call, ref.key, self.resolve, stop=statement):
+                seen.add(ref.key)
+                self.via[call] = commit
+                found.append((ref, call))
         return found
 
-    def _handled_inside(self, call: cst.Call, ref: SessionRef, outer: TryNode) -> bool:
+    def _helper_commits(self, statement: TryNode) -> Iterator[Tuple[cst.Call, cst.Call, SessionRef]]:
+        """(call in the `try` body, the commit/flush it runs, its session) for calls to a
+        function or method of this module that commits a session which outlives it: the
+        framework's, a module-level one, or the object's (`self.save()` committing
+        `self.session`). A failure there fails the caller's session too."""
+        for call in calls_in(statement.body):
+            helper = local_function(self.model, call.func, self.members.class_of_self)
+            if helper is None:
+                continue
+            for event in self.model.transactions.events_in(helper.body, self.resolve):
+                ref = event.session
+                if event.method in FAILING_METHODS and ref.origin in _SHARED_ORIGINS \
+                        and isinstance(event.node, cst.Call) \
+                        and not in_transaction_block(self.model, event.node, ref.key, self.resolve) \
+                        and not self._handled_inside(event.node, ref, None):
+                    yield call, event.node, ref
+                    break
+
+    def _handled_inside(self, call: cst.Call, ref: SessionRef, outer: Optional[TryNode]) -> bool:
         """An inner `try` around the call catches the failure and recovers (or swallows it)."""
         for inner in guarding_tries(self.model.tree, call, stop=outer):
             for handler in inner.handlers:
