@@ -76,3 +76,25 @@ def one(name):
 @app.route("/count")
 def count():
     return jsonify(users=db.session.scalar(db.select(db.func.count(User.id))) + 1)
+
+
+# Models reached through an imported module (issue 18: `models.Widget.query.get(i)`).
+from app import models  # noqa: E402
+
+
+@app.route("/widgets/<int:widget_id>")
+def widget_owner(widget_id):
+    widget = models.Widget.query.get(widget_id)  # expect: ORM201
+    return widget.owner.name
+
+
+@app.route("/widgets/<int:widget_id>/checked")
+def widget_owner_checked(widget_id):
+    widget = models.Widget.query.get(widget_id)
+    if widget is None:
+        abort(404)
+    return widget.owner.name
+
+
+def settings_constant():
+    return models.DEFAULT_LIMIT.query.first().value

@@ -313,8 +313,16 @@ class QueryValues:
             and self.model.sessions.is_flask_db(func.value)
 
     def _is_flask_model(self, node: cst.BaseExpression) -> bool:
-        """`User` in `User.query`: a CamelCase name in a module of a Flask-SQLAlchemy project,
-        or `cls` in a classmethod of a class derived from `db.Model`."""
+        """`User` in `User.query`: a CamelCase name (or `models.User`, through an imported
+        module) in a module of a Flask-SQLAlchemy project, or `cls` in a classmethod of a
+        class derived from `db.Model`."""
+        if isinstance(node, cst.Attribute) and node.attr.value[:1].isupper() and not node.attr.value.isupper():
+            # `models.Widget.query`, with `models` an imported module of the project.
+            head = node.value
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            return isinstance(head, cst.Name) and self.model.scopes.import_binding(head) is not None \
+                and self.uses_flask_sqlalchemy()
         if not isinstance(node, cst.Name):
             return False
         if node.value[:1].isupper():
