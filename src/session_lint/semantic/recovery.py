@@ -60,6 +60,7 @@ DATABASE_ERRORS = frozenset(
     )]
 )
 # Sessions that outlive the function: whoever has them next finds them failed.
+_DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends"})
 # Sessions that outlive the function that commits them: a helper's failed commit leaves
 # them failed for its caller.
 _SHARED_ORIGINS = frozenset({origins.FRAMEWORK, origins.GLOBAL, MEMBER})
@@ -208,6 +209,22 @@ class RecoveryAnalysis:
     def _raises(self, handler: Handler) -> bool:
         return any(self.model.tree.inside(node, handler) for node in self.model.tree.of_type(cst.Raise))
 
+    def closed_after_request(self, ref: SessionRef) -> bool:
+        """A parameter filled by FastAPI's `Depends(get_db)` (as its default or inside
+        `Annotated[Session, Depends(...)]`): the dependency closes the session when the
+        request ends, so a failed transaction is discarded with it, not handed on."""
+        binding = ref.binding
+        if ref.origin != origins.PARAM or binding is None:
+            return False
+        candidates = [binding.value, binding.annotation]
+        annotation = binding.annotation
+        if isinstance(annotation, cst.Subscript):
+            candidates.extend(element.slice.value for element in annotation.slice
+                              if isinstance(element.slice, cst.Index))
+        return any(isinstance(node, cst.Call)
+                   and (self.model.scopes.qualified_name(node.func) or "") in _DEPENDS
+                   for node in candidates)
+
     def calls_recovering_helper(self, node: cst.CSTNode) -> bool:
         """`node` calls a function or method of this module that rolls back or closes some
         session (`self._handle_db_error(e)`): which one, we cannot tell, so assume ours."""
@@ -293,7 +310,8 @@ class _RecoveryFlow(SessionFlow):
         if how == RAISE or (how == END and isinstance(self.owner, cst.Module)):
             return  # an error goes up the stack; a script that ends takes its session along
         for fact in state:
-            if self.refs[fact[0]].origin in _LIVING_ORIGINS:
+            ref = self.refs[fact[0]]
+            if ref.origin in _LIVING_ORIGINS and not self.analysis.closed_after_request(ref):
                 self._report([fact], LIVES_ON, node)
 
     def _returned(self, node: cst.CSTNode) -> bool:
