@@ -98,3 +98,18 @@ def widget_owner_checked(widget_id):
 
 def settings_constant():
     return models.DEFAULT_LIMIT.query.first().value
+
+
+class Order(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    amount = db.Column(db.Integer)
+
+
+def order_total():
+    """An aggregate without GROUP BY always yields one row (issue 18's known false alarm)."""
+    return Order.query.with_entities(db.func.sum(Order.amount).label("sum")).first().sum
+
+
+def order_totals_by_day():
+    # Grouped: no row at all when there are no orders.
+    return Order.query.with_entities(db.func.sum(Order.amount)).group_by(Order.id).first()[0]  # expect: ORM201

@@ -138,7 +138,9 @@ class QueryValues:
         a GROUP BY; None when the statement cannot be found (a parameter, a helper's result)."""
         replaced: Optional[Tuple[cst.BaseExpression, ...]] = None
         grouped = False
+        last: Optional[cst.Call] = None
         for current in self.statement_calls(node):
+            last = current
             func = current.func
             arguments = tuple(arg.value for arg in current.args if not arg.keyword and not arg.star)
             if self._is_select(func):
@@ -151,6 +153,10 @@ class QueryValues:
             if method in _REPLACE_COLUMNS and replaced is None:
                 replaced = arguments
             grouped = grouped or method == "group_by"
+        # `User.query.with_entities(...)`: the chain starts at a query that is no call.
+        root = last.func.value if last is not None and isinstance(last.func, cst.Attribute) else None
+        if replaced is not None and root is not None and self.kind_of(root) == QUERY:
+            return replaced, grouped
         return None
 
     def statement_calls(self, node: cst.CSTNode) -> Iterator[cst.Call]:
