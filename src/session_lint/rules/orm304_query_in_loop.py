@@ -150,7 +150,7 @@ def _chain_selectors(queries: QueryValues, node: cst.BaseExpression, hops: int) 
 
 
 def _method_selectors(call: cst.Call) -> List[Selector]:
-    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    method = method_name(call) or ""
     if method in _CONDITIONS:
         return [Selector(arg.value, CONDITION) for arg in call.args if not arg.star]
     if method in _PICKING:

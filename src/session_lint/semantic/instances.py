@@ -263,7 +263,7 @@ class InstanceAnalysis:
 
     def reloads(self, call: cst.Call) -> Optional[Load]:
         """A session method call that may load (and so refresh) expired instances."""
-        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+        method = method_name(call) or ""
         if method in ("get", "get_one"):
             return _load_of(call.args[:1])
         if method == "query":
@@ -810,7 +810,7 @@ def how_ended(use: ExpiredUse, model: "SemanticModel") -> str:
     if node is None:
         return "the session is still open"
     if isinstance(node, cst.Call):
-        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        method = method_name(node) or ""
         what = "detached it" if method == "expunge" else "closed the session"
         return f"`{model.source_of(node)}` on line {model.line_of(node)} {what}"
     if _returns_from(use, node, model):

@@ -649,7 +649,7 @@ def _drop(state: State, key: str) -> State:
 def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.Call) -> State:
     """`session.expunge_all()` takes back every pending (not yet flushed) object,
     `session.expunge(obj)` the one of `session.add(obj)`."""
-    method = expunge.func.attr.value if isinstance(expunge.func, cst.Attribute) else ""
+    method = method_name(expunge) or ""
     if method == "expunge" and not expunge.args:
         return state
     target = model.source_of(expunge.args[0].value) if method == "expunge" else None
