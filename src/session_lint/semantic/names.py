@@ -40,6 +40,11 @@ ASYNC_SESSIONMAKERS = _names(
     "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlalchemy.ext.asyncio.session.async_sessionmaker",
 )
+# Session factories that well-known frameworks create for applications to call: calling one
+# makes a session the caller must commit and close, as `sessionmaker()` does.
+FRAMEWORK_SESSIONMAKERS = _names(
+    "airflow.settings.Session",  # Airflow's sessionmaker for DAG callables and plugins
+)
 SCOPED_SESSIONS = _names(
     "sqlalchemy.orm.scoped_session",
     "sqlalchemy.orm.scoping.scoped_session",

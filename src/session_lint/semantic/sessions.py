@@ -114,6 +114,8 @@ class SessionAnalysis:
             return Factory("session-class", False, label)
         if qualified in names.ASYNC_SESSION_CLASSES:
             return Factory("session-class", True, label)
+        if qualified in names.FRAMEWORK_SESSIONMAKERS:
+            return Factory("sessionmaker", False, label)
         if isinstance(node, cst.Call):
             return self._factory_from_call(node, label)
         if isinstance(node, cst.Attribute) and node.attr.value == "Session":
