@@ -29,6 +29,9 @@ CLOSE_METHODS = frozenset({"close", "invalidate", "reset"})
 VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
 VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
+_INSPECTING_BUILTINS = frozenset(f"builtins.{name}" for name in (
+    "str", "repr", "print", "id", "type", "isinstance", "hash", "format", "bool", "hasattr", "getattr"))
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 _COMMAND_DECORATORS = frozenset({"click.command", "click.decorators.command"})
 # A session joined to a Connection that is already in a transaction (a caller's, or one this
 # function begins and ends itself) writes its rows into that transaction when it flushes:
@@ -133,7 +136,19 @@ class TransactionAnalysis:
                                cst.UnaryOperation, cst.BooleanOperation, cst.Assert,
                                cst.AssignTarget, cst.Del, cst.AsName, cst.Attribute)):
             return True
+        if isinstance(parent, cst.Arg) and parent.value is node:
+            call = self.model.tree.parent_of(parent)
+            return isinstance(call, cst.Call) and self._only_looks_at_arguments(call)
         return isinstance(parent, cst.Call) and parent.func is node
+
+    def _only_looks_at_arguments(self, call: cst.Call) -> bool:
+        """`str(session)`, `print(session)`, `log.info("%s", session)`: a call that formats or
+        inspects its arguments and keeps none of them."""
+        if self.model.scopes.qualified_name(call.func) in _INSPECTING_BUILTINS:
+            return True
+        func = call.func
+        return isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS and isinstance(
+            func.value, (cst.Name, cst.Attribute)) and "log" in self.model.source_of(func.value).lower()
 
     # -- ORM101 -----------------------------------------------------------------------------
     def unsaved_work(self) -> List[UnsavedWork]:
