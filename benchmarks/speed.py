@@ -565,73 +565,113 @@ def profile_main(argv: Sequence[str]) -> int:
 
 
 def phases_main(argv: Sequence[str]) -> int:
-    """`speed.py _phases OUT.json FILES...`: the main per-file phases timed without a profiler.
+    """`speed.py _phases OUT.json FILES...`: the phases of a cold run, timed without a profiler.
 
     cProfile inflates pure-Python work (the semantic model, libcst's position codegen) far
     more than libcst's native parser, so its percentages overstate the Python side; these
-    plain perf_counter timings, one process, give the real proportions.
+    plain perf_counter timings, one process, give the real proportions. The steps are those
+    of `session-lint --no-cache -j1 FILES` (the project walk for the index included), each
+    timed on its own; the analyses and rules are what lint_source costs beyond its own gate,
+    first tier and parse. Runs against any version of session-lint: phases a version does
+    not have are left out.
     """
-    import libcst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    timings: Dict[str, float] = {}
 
-    from session_lint.engine import lint_source, may_match
+    def timed(name: str, function: Callable[[], object]) -> object:
+        tick = time.perf_counter()
+        value = function()
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - tick
+        return value
+
+    timed("imports (the CLI, the rule plugins: libcst)", lambda: __import__("session_lint.cli"))
+    from session_lint.registry import load_rules
+
+    ruleset = timed("imports (the CLI, the rule plugins: libcst)", load_rules)
+    import libcst
+
+    from session_lint import engine
+    from session_lint.discovery import collect_files, project_files
     from session_lint.project_index import ProjectIndex
-    from session_lint.rules import BUILTIN_RULES
-    from session_lint.semantic.positions import Positions
-    from session_lint.semantic.tree import TreeIndex
     from session_lint.settings import Settings
 
+    try:
+        from session_lint.frontend import reduced_source
+    except ImportError:  # a version before the two-tier front end
+        reduced_source = None  # type: ignore[assignment]
+
     out, names = Path(argv[0]), list(argv[1:])
-    rules = list(BUILTIN_RULES)
+    settings = Settings(root=Path.cwd())
+    rules = [ruleset.rules[code] for code in sorted(settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes()))]
     instances = [rule() for rule in rules]
-    sources = {name: Path(name).read_bytes() for name in names}
-    start = time.perf_counter()
-    index = ProjectIndex.scan([Path(name) for name in names], read=lambda p: sources[str(p)])
-    totals: Dict[str, float] = {"project index scan": time.perf_counter() - start}
-    passed = 0
+    paths = timed("discovery of the files named", lambda: collect_files(names, settings).files)
+    extra = timed("project walk for the index", lambda: project_files(settings, paths, names))
+    sources = timed("reading the files", lambda: {str(path): engine.read_source(path) for path in paths})
+    linted = {str(path) for path in paths}
+    index = timed("project index scan (regex)", lambda: ProjectIndex.scan(
+        [*paths, *(p for p in extra if str(p) not in linted)],
+        read=lambda p: sources[str(p)] if str(p) in sources else engine.read_source(p)))
+    factory_names = getattr(engine, "_factory_names", lambda index: ())(index)
+    passed = reduced_files = 0
+    parse_what_matters = parse_whole = 0.0
     for name, data in sources.items():
         text = data.decode("utf-8", "replace")
-        tick = time.perf_counter()
-        may = may_match(text, rules, index)
-        totals["token prefilter"] = totals.get("token prefilter", 0.0) + time.perf_counter() - tick
-        tick = time.perf_counter()
-        lint_source(data, name, rules, Settings(), index, instances=instances)
-        totals["lint_source, all rules (incl. its parse)"] = (
-            totals.get("lint_source, all rules (incl. its parse)", 0.0) + time.perf_counter() - tick)
+        may = timed("evidence gate (per file)", lambda: engine.may_match(text, rules, index))
+        timed("lint_source, all rules (incl. its gate, first tier and parse)",
+              lambda: engine.lint_source(data, name, rules, settings, index, instances=instances))
         if not may:
             continue
         passed += 1
+        reduced = None
+        if reduced_source is not None and getattr(engine, "SECOND_TIER", False):
+            reduced = timed("first tier: ast.parse + choosing the statements", lambda: reduced_source(text, factory_names))
+            reduced_files += reduced is not None
         try:
             tick = time.perf_counter()
-            module = libcst.parse_module(text)
-            totals["libcst.parse_module"] = totals.get("libcst.parse_module", 0.0) + time.perf_counter() - tick
+            libcst.parse_module(text)
+            parse_whole += time.perf_counter() - tick
+            tick = time.perf_counter()
+            libcst.parse_module(reduced if reduced is not None else text)
+            parse_what_matters += time.perf_counter() - tick
         except Exception:
             continue
-        tick = time.perf_counter()
-        TreeIndex(module)
-        totals["TreeIndex (one walk)"] = totals.get("TreeIndex (one walk)", 0.0) + time.perf_counter() - tick
-        tick = time.perf_counter()
-        MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        totals["positions via MetadataWrapper.resolve(PositionProvider)"] = (
-            totals.get("positions via MetadataWrapper.resolve(PositionProvider)", 0.0) + time.perf_counter() - tick)
-        tick = time.perf_counter()
-        Positions(module)._all()
-        totals["positions as session-lint computes them (Positions._all)"] = (
-            totals.get("positions as session-lint computes them (Positions._all)", 0.0) + time.perf_counter() - tick)
-    totals["files"] = float(len(names))
-    totals["files past the prefilter"] = float(passed)
-    out.write_text(json.dumps(totals), encoding="utf-8")
+    timings["libcst.parse_module of what matters"] = parse_what_matters
+    timings["(for comparison) libcst.parse_module of the whole files"] = parse_whole
+    timings["files"] = float(len(names))
+    timings["files past the prefilter"] = float(passed)
+    timings["files reduced by the first tier"] = float(reduced_files)
+    out.write_text(json.dumps(timings), encoding="utf-8")
     return 0
+
+
+_RUN_PHASES = ("imports (the CLI, the rule plugins: libcst)", "discovery of the files named",
+               "project walk for the index", "reading the files", "project index scan (regex)",
+               "lint_source, all rules (incl. its gate, first tier and parse)")
+_FILE_PHASES = ("evidence gate (per file)", "first tier: ast.parse + choosing the statements",
+                "libcst.parse_module of what matters")
 
 
 def summarise_phases(path: Path) -> str:
     totals = json.loads(path.read_text(encoding="utf-8"))
     files, passed = int(totals.pop("files")), int(totals.pop("files past the prefilter"))
-    lint = totals["lint_source, all rules (incl. its parse)"]
-    lines = [f"Without a profiler, one process: {passed} of {files} files pass the token prefilter.", "",
-             "| phase | s | ÷ lint_source |", "|---|---:|---:|"]
-    for name, seconds in totals.items():
-        lines.append(f"| {name} | {seconds:.1f} | {seconds / lint:.2f} |")
+    reduced = int(totals.pop("files reduced by the first tier", 0))
+    lint = totals[_RUN_PHASES[-1]]
+    run = sum(totals.get(name, 0.0) for name in _RUN_PHASES)
+    lines = [f"Without a profiler, one process: {passed} of {files} files pass the evidence gate, "
+             f"{reduced} of them reduced by the first tier.", "",
+             "| phase | s | share of the run |", "|---|---:|---:|"]
+    for name in _RUN_PHASES:
+        if name in totals:
+            lines.append(f"| {name} | {totals[name]:.2f} | {100 * totals[name] / run:.0f}% |")
+    for name in _FILE_PHASES:
+        if name in totals:
+            lines.append(f"| &nbsp;&nbsp;{name} | {totals[name]:.2f} | {100 * totals[name] / run:.0f}% |")
+    rest = max(0.0, lint - sum(totals.get(name, 0.0) for name in _FILE_PHASES))
+    lines.append(f"| &nbsp;&nbsp;analyses and rules (the rest of lint_source) | {rest:.2f} | {100 * rest / run:.0f}% |")
+    lines.append(f"| whole run (sum of the above, interpreter start not included) | {run:.2f} | 100% |")
+    whole = totals.get("(for comparison) libcst.parse_module of the whole files")
+    if whole is not None:
+        lines.append(f"| (for comparison: libcst.parse_module of the whole files that pass the gate) | {whole:.2f} | "
+                     f"{100 * whole / run:.0f}% |")
     return "\n".join(lines) + "\n"
 
 
@@ -723,6 +763,59 @@ def run_profile(corpus: Corpus) -> str:
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "_phases", str(phases), *corpus.files],
                    cwd=corpus.root, check=True, env=tool_environment(Tool("phases", (), "1")))
     return summary + "\n" + summarise_phases(phases)
+
+
+# ---------------------------------------------------------------------------- start-up
+
+
+STARTUP_PLAIN = "import os\n\n\ndef join(*parts):\n    return os.sep.join(parts)\n"
+STARTUP_SQLALCHEMY = ("from sqlalchemy.orm import Session\n\n\ndef create(engine, user):\n"
+                      "    with Session(engine) as session:\n        session.add(user)\n        session.commit()\n")
+
+
+def startup_table(repeat: int) -> str:
+    """`python -c pass` against `session-lint --version` and one-file runs, each `repeat`
+    times in alternating order, in a scratch directory outside any project: medians of the
+    wall and CPU time of the whole process (interpreter start included)."""
+    session_lint = (sys.executable, "-m", "session_lint")
+    commands = [
+        ("python -c pass (bare interpreter start)", (sys.executable, "-c", "pass")),
+        ("session-lint --version", session_lint + ("--version",)),
+        ("session-lint one.py, no SQLAlchemy in it", session_lint + ("--isolated", "--no-cache", "plain.py")),
+        ("session-lint one.py, with SQLAlchemy", session_lint + ("--isolated", "--no-cache", "orm.py")),
+    ]
+    env = tool_environment(Tool("startup", (), "1"))
+    walls: Dict[str, List[float]] = {label: [] for label, _ in commands}
+    cpus: Dict[str, List[float]] = {label: [] for label, _ in commands}
+    with tempfile.TemporaryDirectory() as scratch:
+        Path(scratch, "plain.py").write_text(STARTUP_PLAIN, encoding="utf-8")
+        Path(scratch, "orm.py").write_text(STARTUP_SQLALCHEMY, encoding="utf-8")
+        for label, argv in commands:  # untimed: bytecode compiled, files in the page cache
+            subprocess.run(argv, cwd=scratch, env=env, capture_output=True)
+        for repetition in range(repeat):
+            for label, argv in (commands if repetition % 2 == 0 else list(reversed(commands))):
+                import resource
+
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                tick = time.perf_counter()
+                subprocess.run(argv, cwd=scratch, env=env, capture_output=True)
+                walls[label].append(time.perf_counter() - tick)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    bare = statistics.median(walls[commands[0][0]])
+    bare_cpu = statistics.median(cpus[commands[0][0]])
+    lines = [f"Start-up, {repeat} runs each in alternating order, medians (load average "
+             f"{os.getloadavg()[0]:.2f} at the end):", "",
+             "| command | wall s | over bare start, wall s | CPU s | over bare start, CPU s |",
+             "|---|---:|---:|---:|---:|"]
+    for label, _ in commands:
+        wall, cpu = statistics.median(walls[label]), statistics.median(cpus[label])
+        lines.append(f"| {label} | {wall:.3f} | {wall - bare:+.3f} | {cpu:.3f} | {cpu - bare_cpu:+.3f} |")
+    version_over = statistics.median(walls[commands[1][0]]) - bare
+    lines += ["", "| target | measured | met? |", "|---|---:|---|",
+              f"| `session-lint --version` ≤ 0.1 s over bare interpreter start | {version_over:+.3f} s | "
+              f"{'met' if version_over <= 0.1 else '**missed**'} |"]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------- report
@@ -935,6 +1028,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--update-doc", type=Path, default=None, metavar="MARKDOWN",
                         help="write the results into the generated blocks of this file")
     parser.add_argument("--json", type=Path, default=None, help="also write every run as JSON here")
+    parser.add_argument("--startup", type=int, default=0, metavar="RUNS",
+                        help="measure start-up instead (--version and one-file runs against `python -c pass`), "
+                             "RUNS times each")
     options = parser.parse_args(arguments)
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -945,6 +1041,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"speed: run this script with the interpreter that has session-lint installed "
               f"(python -m pip install -e .): {error}", file=sys.stderr)
         return 2
+    if options.startup:
+        text = startup_table(options.startup)
+        print(text)
+        if options.update_doc:
+            update_doc(options.update_doc, "startup", f"Run {time.strftime('%Y-%m-%d %H:%M %Z')} on: "
+                                                      f"{machine_description()}.\n\n{text}")
+        return 0
     try:
         jobs = options.jobs or len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - not Linux

@@ -55,7 +55,7 @@ def test_default_path_is_current_directory(project, capsys) -> None:
 
 def test_clean_file_exits_0(project, capsys) -> None:
     code, out, err = run(["app/clean.py"], capsys)
-    assert (code, out, err) == (0, "", "")
+    assert (code, out, err) == (0, "All checks passed.\n", "")
 
 
 def test_exit_zero(project, capsys) -> None:
@@ -69,12 +69,14 @@ def test_json_uses_ruff_keys(project, capsys) -> None:
     items = json.loads(out)
     assert len(items) == 1
     item = items[0]
-    assert set(item) == {"code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row"}
+    assert set(item) == {"code", "name", "message", "filename", "location", "end_location", "fix", "url", "noqa_row"}
     assert item["code"] == "ORM101"
     assert item["location"] == {"row": 6, "column": 9}
     assert item["end_location"] == {"row": 6, "column": 20}
     assert item["fix"] is None and item["noqa_row"] == 6
     assert item["filename"] == "app/bad.py"
+    assert item["name"] == "add-without-commit"
+    assert item["url"].endswith("/rules/ORM101/README.md")
 
 
 def test_json_is_valid_when_clean(project, capsys) -> None:
@@ -188,7 +190,7 @@ def test_exclude_and_extend_exclude(project, capsys) -> None:
         ('select = "ORM101"', "`select` in [tool.session-lint] must be a list of strings, not a string"),
         ("select = [1]", "`select` in [tool.session-lint] must be a list of strings"),
         ('colour = ["red"]', "unknown key `colour` in [tool.session-lint]"),
-        ('select = ["ORM9"]', "unknown rule selector `ORM9`"),
+        ('select = ["ORM8"]', "unknown rule selector `ORM8`"),
         ("respect-gitignore = 1", "`respect-gitignore` in [tool.session-lint] must be true or false"),
         ('per-file-ignores = ["x"]', "`per-file-ignores` in [tool.session-lint] must be a table"),
     ],
@@ -283,7 +285,7 @@ def test_factories_are_not_searched_outside_a_project_root(project, capsys) -> N
     (project / "app" / "db.py").write_text(FACTORY)
     (project / "app" / "views.py").write_text(USES_FACTORY)
     code, out, _ = run(["--no-cache", "app/views.py"], capsys)
-    assert (code, out) == (0, "")
+    assert (code, out) == (0, "All checks passed.\n")
 
 
 def test_a_named_git_ignored_directory_is_linted(project, capsys) -> None:
@@ -294,7 +296,7 @@ def test_a_named_git_ignored_directory_is_linted(project, capsys) -> None:
     assert code == 1 and "app/bad.py:6:9: ORM101" in out
     assert "checked 1 file" in err  # the .gitignore inside the named directory still applies
     code, out, err = run(["--no-cache", "."], capsys)
-    assert (code, out) == (0, "")
+    assert (code, out) == (0, "All checks passed.\n")
     assert "no Python files found" in err
 
 
@@ -302,7 +304,7 @@ def test_no_python_files_is_a_warning_not_an_error(tmp_path: Path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("hi")
     code, out, err = run(["."], capsys)
-    assert (code, out) == (0, "")
+    assert (code, out) == (0, "All checks passed.\n")
     assert err.strip() == ("session-lint: warning: no Python files found under the given paths "
                            "(excluded, git-ignored, or none there)")
 

@@ -59,7 +59,7 @@ def project(tmp_path: Path, monkeypatch) -> Path:
 
 
 def test_cli_default_run_leaves_it_off(project, capsys) -> None:
-    assert run(["--no-cache", "--isolated", "loop.py"], capsys) == (0, "")
+    assert run(["--no-cache", "--isolated", "loop.py"], capsys) == (0, "All checks passed.\n")
 
 
 @pytest.mark.parametrize("args", [["--extend-select", "ORM304"], ["--select", "ORM3"]])

@@ -6,6 +6,10 @@ run; a file containing none of any enabled rule's tokens is not even parsed
 by giving every rule `tokens = ()`, and every catalogue fixture and every example is linted
 with all built-in rules both ways: the findings must be identical.
 
+The same holds for the second tier of the front end (only the statements that can hold a
+finding are parsed with libcst): every fixture and example is linted with it and without it
+(`engine.SECOND_TIER`), and the findings must be identical, positions included.
+
 The real-world corpus (benchmarks/.cache/corpus/, built by benchmarks/corpus.py) takes
 minutes to lint twice, so it is checked only with SESSION_LINT_CORPUS=1.
 """
@@ -119,6 +123,38 @@ def test_prefilter_hides_no_finding_in_the_corpus(project: Path, monkeypatch: py
     _disable_prefilter(monkeypatch, BUILTIN_RULES)
     unfiltered = _lint_tree(project)
     assert filtered == unfiltered, f"{project.name}: findings differ\n{_describe(filtered, unfiltered)}"
+
+
+def _without_second_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    from session_lint import engine
+
+    monkeypatch.setattr(engine, "SECOND_TIER", False)
+
+
+@pytest.mark.parametrize(
+    "path", _fixtures() + _examples(), ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_second_tier_hides_no_finding(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two-tier front end (frontend.py) parses only the statements that can matter:
+    the findings must be those of parsing the whole module, at the same places."""
+    from session_lint import frontend
+
+    monkeypatch.setattr(frontend, "_MIN_LINES", 0)  # fixtures are short: reduce them all the same
+    index = ProjectIndex.scan(_project_of(path))
+    reduced = _rule_findings(path, index)
+    _without_second_tier(monkeypatch)
+    whole = _rule_findings(path, index)
+    assert reduced == whole, f"{path}: findings differ\n{_describe(reduced, whole)}"
+
+
+@pytest.mark.skipif(os.environ.get("SESSION_LINT_CORPUS") != "1",
+                    reason="set SESSION_LINT_CORPUS=1 to lint the real-world corpus twice (minutes)")
+@pytest.mark.parametrize("project", list(_corpus_projects()), ids=lambda p: p.name)
+def test_second_tier_hides_no_finding_in_the_corpus(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reduced = _lint_tree(project)
+    _without_second_tier(monkeypatch)
+    whole = _lint_tree(project)
+    assert reduced == whole, f"{project.name}: findings differ\n{_describe(reduced, whole)}"
 
 
 # Spellings the fixtures do not use, each once hidden by a token that was not an identifier

@@ -29,11 +29,20 @@ def _drop_working_directory() -> None:
 _drop_working_directory()
 
 from ._version import __version__  # noqa: E402 (after the sys.path fix, on purpose)
-from .diagnostics import Diagnostic, Location  # noqa: E402
-from .engine import LintResult, lint_source  # noqa: E402
-from .rule import Finding, Rule, RuleContext  # noqa: E402
-from .semantic import SemanticModel  # noqa: E402
-from .settings import Settings  # noqa: E402
+
+# The public names are imported on first use (PEP 562): importing the package (as
+# `session-lint --version` and the entry-point machinery do) does not load libcst.
+_PUBLIC = {
+    "Diagnostic": "diagnostics",
+    "Location": "diagnostics",
+    "LintResult": "engine",
+    "lint_source": "engine",
+    "Finding": "rule",
+    "Rule": "rule",
+    "RuleContext": "rule",
+    "SemanticModel": "semantic",
+    "Settings": "settings",
+}
 
 __all__ = [
     "Diagnostic",
@@ -47,3 +56,18 @@ __all__ = [
     "__version__",
     "lint_source",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_PUBLIC))

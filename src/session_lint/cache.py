@@ -13,6 +13,14 @@ The cache is input that anyone could have written, so it is checked, never belie
 - a file that cannot be parsed, however it fails, is discarded with a warning.
 Runs sharing a cache (pre-commit starts one per batch of files, in parallel) merge their
 entries under a lock when they write; entries of files that no longer exist go then.
+
+A second table, "sources", lets a warm run skip reading unchanged files: per file, its
+status when it was last read (size, mtime_ns, ctime_ns, inode, as ruff and git compare
+them), the sha256 of its bytes and what the project index found in it. A file whose status
+is exactly the recorded one is not read again. A file modified less than _RACY_SECONDS
+before it was read is not recorded: a second write within the file system's timestamp
+granularity could keep size and mtime (git's "racily clean" entries), and ctime changes
+with every write, rename into place and `touch`, so no edit keeps all four.
 """
 from __future__ import annotations
 
@@ -20,18 +28,14 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
-import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-import filelock
-import platformdirs
-
+# filelock, platformdirs, subprocess, tempfile, secrets and shutil are imported where they
+# are used: `session-lint --version` and `--no-cache` runs need none of them.
 from ._version import __version__
+from .fixes import fix_from_json, fix_to_json
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 
 CACHE_DIR_NAME = ".session_lint_cache"
@@ -49,7 +53,17 @@ _OUTSIDE_PROJECTS = "outside-projects"
 # to a directory that is most likely gone (a temporary one, often): it is removed.
 _FORGET_AFTER = 30 * 24 * 3600
 
+# A file modified this recently when it was read may be written again within the same
+# timestamp tick (2 s on FAT, 1 s on some network file systems): its status is not recorded.
+_RACY_SECONDS = 3.0
+
 Entry = Dict[str, object]
+# size, mtime_ns, ctime_ns, inode
+SourceStatus = Tuple[int, int, int, int]
+
+
+def source_status(status: os.stat_result) -> SourceStatus:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def run_key(settings_fingerprint: str, rule_codes: List[str], rule_versions: str, index_fingerprint: str) -> str:
@@ -59,11 +73,22 @@ def run_key(settings_fingerprint: str, rule_codes: List[str], rule_versions: str
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def file_key(data: bytes, run: str) -> str:
-    return hashlib.sha256(run.encode() + b"\0" + data).hexdigest()
+    return digest_key(content_digest(data), run)
+
+
+def digest_key(digest: str, run: str) -> str:
+    """The key of a file's results, from the digest of its bytes: what `file_key` gives."""
+    return hashlib.sha256(f"{run}\0{digest}".encode()).hexdigest()
 
 
 def user_cache_directory() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir("session-lint", appauthor=False))
 
 
@@ -77,6 +102,8 @@ def default_cache_directory(root: Path, is_project: bool) -> Path:
 
 
 def _forget_old_siblings(directory: Path) -> None:
+    import shutil
+
     cutoff = time.time() - _FORGET_AFTER
     try:
         siblings = list(os.scandir(directory.parent))
@@ -107,6 +134,9 @@ def machine_key() -> bytes:
 
 
 def _make_key(path: Path, damaged: bool) -> None:
+    import secrets
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache-key-")  # mode 0600
     try:
@@ -139,6 +169,8 @@ def _display(path: Path) -> str:
 
 def _tracked_by_git(directory: Path) -> bool:
     """Whether git tracks a file of `directory` (then every clone shares the cache)."""
+    import subprocess
+
     try:
         real = directory.resolve()
         if not any((parent / ".git").exists() for parent in (real, *real.parents)):
@@ -158,6 +190,8 @@ class ResultCache:
         self.warnings: List[str] = []
         self._entries: Dict[str, Entry] = {}
         self._updates: Dict[str, Entry] = {}
+        self._sources: Dict[str, Entry] = {}
+        self._source_updates: Dict[str, Entry] = {}
         self._key = b""
         problem = self._refusal(ask_git=True)
         if problem is None:
@@ -170,7 +204,7 @@ class ResultCache:
         if problem is not None:
             self.warnings.append(problem)
         else:
-            self._entries = self._read(report=True)
+            self._entries, self._sources = self._read(report=True)
 
     def take_warnings(self) -> List[str]:
         """The problems met opening the cache, once (a cache may serve several runs)."""
@@ -189,16 +223,17 @@ class ResultCache:
                     f"(untrack it: git rm -r --cached {shown})")
         return None
 
-    def _read(self, report: bool) -> Dict[str, Entry]:
+    def _read(self, report: bool) -> Tuple[Dict[str, Entry], Dict[str, Entry]]:
+        """The results and sources tables of the cache file."""
         try:
             with open(self.path, "rb") as stream:
                 raw = stream.read()
         except (FileNotFoundError, NotADirectoryError):
-            return {}
+            return {}, {}
         except OSError as error:
             if report:
                 self.warnings.append(f"cannot read the cache {_display(self.path)}: {error.strerror or error}")
-            return {}
+            return {}, {}
         reason = None
         try:
             data = json.loads(raw)
@@ -214,8 +249,11 @@ class ResultCache:
         if reason is not None:
             if report:
                 self.warnings.append(f"the cache {_display(self.path)} is unreadable ({reason}); it is discarded")
-            return {}
-        return {path: entry for path, entry in data["files"].items() if isinstance(entry, dict)}
+            return {}, {}
+        sources = data.get("sources")  # absent in caches of earlier versions
+        return ({path: entry for path, entry in data["files"].items() if isinstance(entry, dict)},
+                {path: entry for path, entry in sources.items() if isinstance(entry, dict)}
+                if isinstance(sources, dict) else {})
 
     def _mac(self, path: str, key: str, diagnostics: object) -> str:
         # Canonical JSON of exactly what is stored, so the check survives the round trip.
@@ -248,10 +286,43 @@ class ResultCache:
             self._updates[path] = entry
             self._entries[path] = entry
 
+    def known_source(self, filename: str, status: SourceStatus, scanner: str) -> Optional[Tuple[str, object]]:
+        """(sha256 of the bytes, the index scan) recorded for `filename` when its status was
+        exactly `status` and the index was scanned by `scanner`; None when the file must be read."""
+        if not self.usable:
+            return None
+        path = os.path.abspath(filename)
+        entry = self._sources.get(path)
+        if entry is None:
+            return None
+        digest, scan, mac = entry.get("digest"), entry.get("scan"), entry.get("mac")
+        try:
+            if entry.get("status") != list(status) or entry.get("scanner") != scanner or not isinstance(digest, str):
+                return None
+            if not (isinstance(mac, str) and hmac.compare_digest(mac, self._mac(path, [status, scanner, digest], scan))):
+                return None
+        except Exception:  # an entry that cannot be checked is a miss, however it fails
+            return None
+        return digest, scan
+
+    def record_source(self, filename: str, status: SourceStatus, scanner: str, digest: str, scan: object,
+                      read_at: float) -> None:
+        """Remember what `filename` held when it had `status` (read at time `read_at`)."""
+        if not self.usable or status[1] > (read_at - _RACY_SECONDS) * 1e9:
+            return  # modified moments before it was read: a same-size rewrite may follow unseen
+        path = os.path.abspath(filename)
+        entry: Entry = {"status": list(status), "scanner": scanner, "digest": digest, "scan": scan,
+                        "mac": self._mac(path, [list(status), scanner, digest], scan)}
+        if self._sources.get(path) != entry:
+            self._source_updates[path] = entry
+            self._sources[path] = entry
+
     def save(self) -> Optional[str]:
         """Merge this run's entries into the cache; returns a problem description instead of raising."""
-        if not self.usable or not self._updates:
+        if not self.usable or not (self._updates or self._source_updates):
             return None
+        import filelock
+
         shown = _display(self.directory)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -270,6 +341,7 @@ class ResultCache:
         except OSError as error:
             return f"cannot write the cache in {shown}: {error.strerror or error}"
         self._updates.clear()
+        self._source_updates.clear()
         if self.directory.parent == user_cache_directory() / _OUTSIDE_PROJECTS:
             _forget_old_siblings(self.directory)
         return None
@@ -284,15 +356,20 @@ class ResultCache:
             stream.write("# Created by session-lint.\n*\n")
 
     def _merge_and_write(self) -> None:
-        entries = self._read(report=False)  # what runs in parallel wrote since this one started
+        import tempfile
+
+        entries, sources = self._read(report=False)  # what runs in parallel wrote since this one started
         entries.update(self._updates)
+        sources.update(self._source_updates)
         # Entries of deleted files, and of the relative-path format of earlier versions, go.
         kept = {path: entry for path, entry in entries.items()
                 if "mac" in entry and os.path.isabs(path) and os.path.exists(path)}
+        kept_sources = {path: entry for path, entry in sources.items()
+                        if "mac" in entry and os.path.isabs(path) and os.path.exists(path)}
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"format": _FORMAT, "files": kept}, stream)
+                json.dump({"format": _FORMAT, "files": kept, "sources": kept_sources}, stream)
             os.replace(temporary, self.path)  # atomic: readers never see half a file
         except BaseException:
             try:
@@ -306,12 +383,12 @@ def _encode(diagnostic: Diagnostic) -> List[object]:
     return [
         diagnostic.code, diagnostic.message, diagnostic.location.row, diagnostic.location.column,
         diagnostic.end_location.row, diagnostic.end_location.column, diagnostic.noqa_row,
-        diagnostic.hint, diagnostic.url, list(diagnostic.statement_rows),
+        diagnostic.hint, diagnostic.url, list(diagnostic.statement_rows), fix_to_json(diagnostic.fix),
     ]
 
 
 def _decode(item: List[object], filename: str) -> Diagnostic:
-    code, message, row, column, end_row, end_column, noqa_row, hint, url, rows = item
+    code, message, row, column, end_row, end_column, noqa_row, hint, url, rows, *fix = item
     return Diagnostic(
         code=str(code), message=str(message), filename=filename,
         location=Location(int(row), int(column)),  # type: ignore[arg-type]
@@ -320,4 +397,5 @@ def _decode(item: List[object], filename: str) -> Diagnostic:
         hint=hint if isinstance(hint, str) else None,
         url=url if isinstance(url, str) else None,
         statement_rows=tuple(int(r) for r in rows),  # type: ignore[union-attr]
+        fix=fix_from_json(fix[0]) if fix else None,
     )

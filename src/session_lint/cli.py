@@ -8,21 +8,30 @@ import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import click
 
 from . import __version__
+from .baseline import Baseline, BaselineError
+from .baseline import write as write_baseline_file
 from .cache import ResultCache, default_cache_directory
 from .catalogue import explain
 from .config import ConfigError, find_config, load_settings, project_root, split_selectors
-from .diagnostics import ENGINE_CODES, INTERNAL_ERROR
+from .diagnostics import ENGINE_CODES, INTERNAL_ERROR, Diagnostic
 from .discovery import _PROJECT_MARKERS, collect_files, project_files
-from .engine import read_source
-from .formatters import FORMATS, format_diagnostics, format_statistics, printable
+from .engine import MAX_FILE_BYTES, read_source
+from .file_edits import EditReport, FileFix, add_noqa as add_noqa_comments, fix_files, fix_source, text_lines
+from .fixer import unified_diff
+from .formatters import FORMATS, ReportOptions, format_diagnostics, format_statistics, printable
+from .project_index import ProjectIndex
 from .registry import RuleSet, load_rules
+from .rule_info import rule_infos
 from .runner import default_jobs, lint_files
 from .settings import Settings, selector_matches_any
+from .source_files import SourceFile
+from .summary import COLOR_CHOICES, counts, fixed_listing, summary_line, use_color
+from .text_lint import TextLinter, build_index
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -48,8 +57,25 @@ def _fail(message: str) -> "click.exceptions.Exit":
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable in addition to the selected ones.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable: codes or prefixes.")
 @click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True, help="How findings are printed.")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes of the findings to the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply (with --fix) or show the unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the changes --fix would make as a diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list the findings that were fixed.")
+@click.option("--add-noqa", is_flag=True, help="Add a `# noqa: CODE` comment for every finding.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Report only the findings that are not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Record every current finding in this baseline file, and report nothing.")
+@click.option("--show-stale-baseline", is_flag=True,
+              help="List the baseline entries that match no finding any more.")
+@click.option("--stdin-filename", metavar="PATH", default=None,
+              help="With the path `-`: the name of the file whose text is on standard input.")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--explain", "explain_code", metavar="CODE", help="Explain a rule: why it exists, a bad and a good example.")
@@ -62,7 +88,10 @@ def _fail(message: str) -> "click.exceptions.Exit":
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, "--version", prog_name="session-lint")
 def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...],
-            ignore: Tuple[str, ...], output_format: str, exit_zero: bool, statistics: bool,
+            ignore: Tuple[str, ...], output_format: str, output_file: Optional[Path], exit_zero: bool,
+            statistics: bool, fix: bool, unsafe_fixes: bool, diff: bool, show_fixes: bool, add_noqa: bool,
+            baseline_path: Optional[Path], write_baseline_path: Optional[Path], show_stale_baseline: bool,
+            stdin_filename: Optional[str], color: str,
             config_path: Optional[Path], isolated: bool, explain_code: Optional[str],
             list_rules: bool, jobs: Optional[int], no_cache: bool, cache_dir: Optional[Path],
             verbose: bool) -> int:
@@ -100,45 +129,247 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
 
     enabled = settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes())
     rules = [ruleset.rules[code] for code in sorted(enabled)]
-    discovery = collect_files(list(paths) or ["."], settings)
-    cache = None if no_cache else ResultCache(cache_dir or _default_cache_dir(settings))
-    report = lint_files(discovery.files, rules, settings, jobs=jobs or default_jobs(), cache=cache,
-                        rule_versions=ruleset.versions(),
-                        index_also=project_files(settings, discovery.files, list(paths) or ["."]))
-    diagnostics = [d for d in report.diagnostics
-                   if d.code in enabled or d.code in ENGINE_CODES]
+    problem = _mode_problem(list(paths), fix, diff, add_noqa, write_baseline_path, stdin_filename)
+    if problem:
+        raise _fail(problem)
+    baseline = None
+    if baseline_path is not None:
+        try:
+            baseline = Baseline.load(baseline_path)
+        except BaselineError as error:
+            raise _fail(str(error))
+    infos = rule_infos(ruleset.rules)
+    names = {code: info.name for code, info in infos.items()}
+    choose = _baseline_choice(baseline)
 
-    if statistics:
-        names = {code: rule.name for code, rule in ruleset.rules.items()}
-        names.update({code: text.split(":")[0] for code, text in ENGINE_CODES.items()})
-        output_problem = _write(format_statistics(diagnostics, names))
+    if list(paths) == ["-"]:
+        checked = _check_stdin(stdin_filename, rules, settings, enabled)
     else:
-        output_problem = _write(format_diagnostics(diagnostics, output_format, _line_reader()))
-    for warning in report.warnings:
+        checked = _check_files(list(paths) or ["."], rules, settings, enabled, ruleset,
+                               jobs or default_jobs(), None if no_cache else cache_dir or _default_cache_dir(settings))
+    edits, diagnostics, replacement = _edit(checked, fix, diff, add_noqa, unsafe_fixes, choose)
+
+    hidden = 0
+    if write_baseline_path is not None:
+        recorded = write_baseline_file(write_baseline_path, diagnostics, checked.lines)
+        click.echo(f"session-lint: recorded {recorded} finding{'' if recorded == 1 else 's'} in "
+                   f"{printable(str(write_baseline_path))}", err=True)
+    elif baseline is not None:
+        split = baseline.split(diagnostics, checked.lines, checked.names)
+        diagnostics, hidden = split.shown, len(split.hidden)
+        _report_stale(split.stale, baseline, show_stale_baseline)
+
+    # `concise` stays one line per finding (for grep and editors), as documented.
+    text_format = output_format == "full" and not statistics
+    to_terminal = output_file is None and replacement is None
+    colored = use_color(color, sys.stdout if to_terminal else None)
+    if diff:
+        report_text = "".join(unified_diff(entry.source.text, entry.outcome.text, name)
+                              for name, entry in sorted(edits.fixes.items()) if entry.outcome.changed(entry.source.text))
+        would = sum(len(entry.outcome.fixed) for entry in edits.fixes.values())
+        click.echo(f"session-lint: would fix {would} finding{'' if would == 1 else 's'}", err=True)
+    elif add_noqa:
+        report_text = ""
+        click.echo(f"session-lint: added {edits.noqa_added} `# noqa` comment{'' if edits.noqa_added == 1 else 's'}",
+                   err=True)
+    elif write_baseline_path is not None:
+        report_text = ""
+    elif statistics:
+        report_text = format_statistics(diagnostics, names, output_format, unsafe_fixes)
+    else:
+        options = ReportOptions(rules={code: infos[code] for code in enabled | set(ENGINE_CODES) if code in infos},
+                                root=settings.root, unsafe_fixes=unsafe_fixes, color=colored)
+        report_text = format_diagnostics(diagnostics, output_format, checked.lines, options)
+        if text_format:
+            fixed = sum(len(entry.outcome.fixed) for entry in edits.fixes.values()) if fix else None
+            failed = bool(checked.problems or edits.problems)
+            if diagnostics or not failed:  # with unreadable files, not all checks passed
+                report_text += summary_line(counts(diagnostics, unsafe_fixes, hidden, fixed), colored)
+    if replacement is not None:  # stdin with --fix: the fixed text on stdout, the report on stderr
+        output_problem = _write_bytes(checked.stdin.encode(replacement))  # type: ignore[union-attr]
+        _say_all(report_text)
+    else:
+        output_problem = _write(report_text, output_file, colored)
+    if show_fixes and fix:
+        _say_all(fixed_listing({name: entry.outcome.fixed for name, entry in edits.fixes.items()}, names))
+
+    for warning in checked.warnings + edits.warnings:
         click.echo(f"session-lint: warning: {printable(warning)}", err=True)
-    for path, note in discovery.warnings:
-        click.echo(f"session-lint: warning: {printable(path)}: {note}", err=True)
-    for path, problem in discovery.problems + report.errors:
+    for path, problem in checked.problems + edits.problems:
         click.echo(f"session-lint: error: {printable(path)}: {problem}", err=True)
     if output_problem:
         click.echo(f"session-lint: error: {output_problem}", err=True)
-    if not discovery.files and not discovery.problems:
-        click.echo("session-lint: warning: no Python files found under the given paths "
-                   "(excluded, git-ignored, or none there)", err=True)
     if verbose:
-        for trace in report.tracebacks:
+        for trace in checked.tracebacks:
             click.echo(trace, err=True)
-        count = len(discovery.files)
+        count = len(checked.names)
         click.echo(f"session-lint: checked {count} file{'' if count == 1 else 's'}", err=True)
-    elif report.tracebacks:
+    elif checked.tracebacks:
         click.echo("session-lint: a rule failed on some files (ORM002); run with -v for the tracebacks", err=True)
 
-    if (discovery.problems or report.errors or ruleset.errors or output_problem
+    if (checked.problems or edits.problems or ruleset.errors or output_problem
             or any(d.code == INTERNAL_ERROR for d in diagnostics)):
         return EXIT_ERROR
+    if diff:
+        return EXIT_FINDINGS if report_text and not exit_zero else EXIT_CLEAN
+    if add_noqa or write_baseline_path is not None:
+        return EXIT_CLEAN
     if diagnostics and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _edit(checked: "_Checked", fix: bool, diff: bool, add_noqa: bool, unsafe: bool,
+          choose) -> Tuple[EditReport, List[Diagnostic], Optional[str]]:
+    """--fix, --diff and --add-noqa: what was edited, the findings left, and the fixed text
+    of standard input (which goes to stdout instead of the report)."""
+    edits = EditReport()
+    diagnostics = checked.diagnostics
+    replacement: Optional[str] = None
+    if fix or diff:
+        if checked.reading_stdin:
+            if checked.stdin is not None:  # undecodable input is reported (ORM001), never fixed
+                outcome = fix_source(checked.stdin, checked.linter(), unsafe, choose, edits)
+                edits.fixes[checked.stdin.path] = FileFix(checked.stdin, outcome)
+                if not diff:
+                    replacement = outcome.text
+                    checked.lines = text_lines(outcome.text)  # the report quotes the fixed text
+        else:
+            edits = fix_files(diagnostics, checked.linter(), unsafe, write=not diff, choose=choose)
+        if not diff:
+            diagnostics = _after_fixes(diagnostics, edits)
+    elif add_noqa:
+        edits = add_noqa_comments(diagnostics, checked.linter(), choose)
+    return edits, diagnostics, replacement
+
+
+class _Checked:
+    """The findings of the files (or the text on stdin) this run checked, and what it takes
+    to lint them again in this process (for --fix and --add-noqa)."""
+
+    def __init__(self, rules: Sequence[type], settings: Settings, enabled: FrozenSet[str]) -> None:
+        self.rules = rules
+        self.settings = settings
+        self.enabled = enabled
+        self.diagnostics: List[Diagnostic] = []
+        self.names: List[str] = []  # the files checked
+        self.warnings: List[str] = []
+        self.problems: List[Tuple[str, str]] = []
+        self.tracebacks: List[str] = []
+        self.index_paths: List[Path] = []
+        self.reading_stdin = False
+        self.stdin: Optional[SourceFile] = None  # its text, when it decodes
+        self.lines: Callable[[str, int], Optional[str]] = _line_reader()
+        self.index: Optional[ProjectIndex] = None  # built when first needed, from index_paths
+        self._linter: Optional[TextLinter] = None
+
+    def linter(self) -> TextLinter:
+        if self._linter is None:
+            if self.index is None:
+                self.index = build_index(self.index_paths)
+            self._linter = TextLinter(self.rules, self.settings, self.index, self.enabled)  # type: ignore[arg-type]
+        return self._linter
+
+
+def _check_files(paths: List[str], rules: Sequence[type], settings: Settings, enabled: FrozenSet[str],
+                 ruleset: RuleSet, jobs: int, cache_dir: Optional[Path]) -> _Checked:
+    checked = _Checked(rules, settings, enabled)
+    discovery = collect_files(paths, settings)
+    cache = None if cache_dir is None else ResultCache(cache_dir)
+    index_also = project_files(settings, discovery.files, paths)
+    report = lint_files(discovery.files, rules, settings, jobs=jobs, cache=cache,  # type: ignore[arg-type]
+                        rule_versions=ruleset.versions(), index_also=index_also)
+    checked.diagnostics = [d for d in report.diagnostics if d.code in enabled or d.code in ENGINE_CODES]
+    checked.names = [str(path) for path in discovery.files]
+    checked.index_paths = [*discovery.files, *index_also]
+    checked.warnings = list(report.warnings) + [f"{path}: {note}" for path, note in discovery.warnings]
+    checked.problems = list(discovery.problems) + list(report.errors)
+    checked.tracebacks = list(report.tracebacks)
+    if not discovery.files and not discovery.problems:
+        checked.warnings.append("no Python files found under the given paths (excluded, git-ignored, or none there)")
+    return checked
+
+
+def _check_stdin(stdin_filename: Optional[str], rules: Sequence[type], settings: Settings,
+                 enabled: FrozenSet[str]) -> _Checked:
+    """The text on standard input, linted as the file `--stdin-filename` names: its test or
+    migration status, per-file ignores and baseline entries follow that path, and the
+    project's other files are scanned for session factories as for the file itself."""
+    checked = _Checked(rules, settings, enabled)
+    checked.reading_stdin = True
+    name = stdin_filename or "-"
+    data = _read_stdin()
+    path = Path(name)
+    if stdin_filename:
+        checked.index = build_index(project_files(settings, [path], [name]), replaced=path, data=data)
+    else:
+        checked.index = build_index([])  # no location, so no project around it
+    result = checked.linter().lint(data, name)
+    checked.diagnostics = result.diagnostics
+    checked.names = [name]
+    checked.warnings = list(result.warnings)
+    checked.tracebacks = list(result.tracebacks)
+    try:
+        checked.stdin = SourceFile.decode(name, data)
+        checked.lines = text_lines(checked.stdin.text)
+    except ValueError:
+        checked.lines = text_lines(data.decode("utf-8", "replace"))  # reported as ORM001 already
+    return checked
+
+
+def _read_stdin() -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return b""
+    return stream.read(MAX_FILE_BYTES + 1)  # as much as a file is read
+
+
+def _mode_problem(paths: List[str], fix: bool, diff: bool, add_noqa: bool, write_baseline: Optional[Path],
+                  stdin_filename: Optional[str]) -> Optional[str]:
+    if "-" in paths and paths != ["-"]:
+        return "`-` (standard input) cannot be combined with other paths"
+    if stdin_filename and paths != ["-"]:
+        return "--stdin-filename names the text on standard input: pass the path `-`"
+    if add_noqa and (fix or diff):
+        return "--add-noqa cannot be combined with --fix or --diff"
+    if write_baseline is not None and (fix or diff or add_noqa):
+        return "--write-baseline records findings; it cannot be combined with --fix, --diff or --add-noqa"
+    if add_noqa and paths == ["-"]:
+        return "--add-noqa edits files; it cannot read standard input"
+    return None
+
+
+def _baseline_choice(baseline: Optional[Baseline]):
+    """For --fix and --add-noqa: the findings of a file that the baseline does not hide."""
+    if baseline is None:
+        return None
+
+    def choose(filename: str, text: str, found: List[Diagnostic]) -> List[Diagnostic]:
+        return baseline.not_hidden(found, text_lines(text))
+
+    return choose
+
+
+def _after_fixes(diagnostics: List[Diagnostic], edits: EditReport) -> List[Diagnostic]:
+    """The run's findings with those of each fixed file replaced by what is left in it."""
+    kept = [d for d in diagnostics if d.filename not in edits.fixes]
+    for entry in edits.fixes.values():
+        kept.extend(entry.outcome.remaining)
+    kept.sort(key=lambda d: d.sort_key)
+    return kept
+
+
+def _report_stale(stale, baseline: Baseline, show: bool) -> None:
+    if not stale:
+        return
+    if not show:
+        entries = "baseline entry matches" if len(stale) == 1 else "baseline entries match"
+        click.echo(f"session-lint: {len(stale)} {entries} no finding any more (--show-stale-baseline lists "
+                   "them; --write-baseline drops them)", err=True)
+        return
+    for entry in stale:
+        click.echo(f"session-lint: stale baseline entry: {printable(entry.path)}: {entry.code} "
+                   f"(line {entry.row} when recorded): {printable(entry.message)}", err=True)
 
 
 def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str],
@@ -212,12 +443,21 @@ def _line_reader():
     return line
 
 
-def _write(text: str) -> Optional[str]:
-    """Print to stdout; a failure to write is returned as a problem, not raised."""
+def _write(text: str, output_file: Optional[Path] = None, color: bool = False) -> Optional[str]:
+    """Print to stdout (or write `output_file`); a failure to write is returned as a
+    problem, not raised."""
+    if output_file is not None:
+        try:
+            with open(output_file, "w", encoding="utf-8", errors="surrogateescape", newline="") as stream:
+                stream.write(text)
+        except OSError as error:
+            return f"cannot write the report to {printable(str(output_file))}: {error.strerror or error}"
+        return None
     if not text:
         return None
     try:
-        click.echo(text, nl=False)
+        # click drops colour codes that do not go to a terminal, unless told otherwise.
+        click.echo(text, nl=False, color=color or None)
     except BrokenPipeError:
         _silence_stdout()
         return None  # the reader stopped reading (`| head`): the exit code still tells the result
@@ -225,6 +465,32 @@ def _write(text: str) -> Optional[str]:
         _silence_stdout()
         return f"cannot write the report: {error.strerror or error}"
     return None
+
+
+def _write_bytes(data: bytes) -> Optional[str]:
+    """The fixed text of standard input, in its own encoding, on stdout."""
+    try:
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            click.echo(data.decode("utf-8", "surrogateescape"), nl=False)
+        else:
+            sys.stdout.flush()
+            stream.write(data)
+            stream.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as error:
+        _silence_stdout()
+        return f"cannot write the fixed text: {error.strerror or error}"
+    return None
+
+
+def _say_all(text: str) -> None:
+    if text:
+        try:
+            click.echo(text, nl=False, err=True)
+        except OSError:
+            pass
 
 
 def _silence_stdout() -> None:
@@ -278,6 +544,14 @@ def _signals_unwind() -> Iterator[None]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["server"]:
+        # `session-lint server`: the language server (docs/editors.md), a program of its own
+        # with its own options; a directory named `server` is linted as `./server`.
+        from .server import main as serve
+
+        serve(arguments[1:], prog="session-lint server")
+        return
     try:
         with _signals_unwind():
             code = command.main(args=list(argv) if argv is not None else None,

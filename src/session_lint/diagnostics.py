@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .fixes import Fix
 
 # Codes the engine itself emits; they are not rules and cannot be disabled by a plugin.
 PARSE_ERROR = "ORM001"
@@ -35,6 +38,9 @@ class Diagnostic:
     url: Optional[str] = None
     # Rows covered by the statement that holds the finding (for noqa matching).
     statement_rows: tuple = field(default=(), compare=False, repr=False)
+    # The rule's proposed edit (`fixes.Fix`), if it has one. Not part of a finding's
+    # identity: the same mistake is the same finding whether or not a fix is offered.
+    fix: Optional["Fix"] = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple:

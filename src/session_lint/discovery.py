@@ -9,17 +9,13 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
-
-import pathspec
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .engine import MAX_FILE_BYTES, not_a_regular_file, read_source
 from .settings import Settings
 
-try:  # pathspec >= 1.0
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as _GitPattern
-except ImportError:  # pragma: no cover - pathspec 0.10 to 0.12
-    from pathspec.patterns.gitwildmatch import GitWildMatchPattern as _GitPattern
+if TYPE_CHECKING:
+    import pathspec
 
 
 @dataclass
@@ -42,9 +38,24 @@ class Discovery:
 _STAR = "[^/]*"
 _ANY_BUT_SLASH = "[^/]"
 _REGEX_SPECIALS = frozenset(".^$*+?{}[]\\|()/")
-# pathspec >= 1.0 picks re2 or hyperscan when installed; neither knows backreferences.
-_SIMPLE_BACKEND = ({"backend": "simple"}
-                   if "backend" in inspect.signature(pathspec.GitIgnoreSpec.from_lines).parameters else {})
+_PATHSPEC: Dict[str, Any] = {}
+
+
+def _pathspec() -> Dict[str, Any]:
+    """pathspec, its gitignore pattern class and the options that pick its backend, loaded
+    by the first walk (`session-lint --version` does not need them)."""
+    if not _PATHSPEC:
+        import pathspec
+
+        try:  # pathspec >= 1.0
+            from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as pattern
+        except ImportError:  # pragma: no cover - pathspec 0.10 to 0.12
+            from pathspec.patterns.gitwildmatch import GitWildMatchPattern as pattern
+        # pathspec >= 1.0 picks re2 or hyperscan when installed; neither knows backreferences.
+        backend = {"backend": "simple"} if "backend" in inspect.signature(
+            pathspec.GitIgnoreSpec.from_lines).parameters else {}
+        _PATHSPEC.update(module=pathspec, pattern=pattern, backend=backend)
+    return _PATHSPEC
 
 
 def _regex_atoms(regex: str) -> Optional[List[str]]:
@@ -149,7 +160,7 @@ def bounded_regex(regex: str) -> str:
 
 
 def _bounded_pattern(line: str) -> pathspec.Pattern:
-    pattern = _GitPattern(line)
+    pattern = _pathspec()["pattern"](line)
     if pattern.regex is not None:
         rewritten = bounded_regex(pattern.regex.pattern)
         if rewritten != pattern.regex.pattern:
@@ -168,7 +179,8 @@ def gitignore_spec(patterns: Iterable[str]) -> pathspec.PathSpec:
     with warnings.catch_warnings():
         # re's FutureWarning for a `[[` in a pattern would be a stray line on stderr.
         warnings.simplefilter("ignore", FutureWarning)
-        return pathspec.GitIgnoreSpec.from_lines(list(patterns), _bounded_pattern, **_SIMPLE_BACKEND)
+        loaded = _pathspec()
+        return loaded["module"].GitIgnoreSpec.from_lines(list(patterns), _bounded_pattern, **loaded["backend"])
 
 
 def _valid_lines(lines: Sequence[str]) -> List[str]:
@@ -179,7 +191,7 @@ def _valid_lines(lines: Sequence[str]) -> List[str]:
         warnings.simplefilter("ignore", FutureWarning)
         for line in lines:
             try:
-                _GitPattern(line)
+                _pathspec()["pattern"](line)
             except INVALID_PATTERN:
                 continue
             valid.append(line)
@@ -187,24 +199,29 @@ def _valid_lines(lines: Sequence[str]) -> List[str]:
 
 
 class _GitIgnores:
-    """The .gitignore files met on the way down, each anchored at its own directory."""
+    """The .gitignore files met on the way down, each anchored at its own directory (a
+    real path, as a string)."""
 
     def __init__(self, warn: Callable[[str, str], None]) -> None:
-        self._cache: Dict[Path, Optional[pathspec.PathSpec]] = {}
+        self._cache: Dict[str, Optional[pathspec.PathSpec]] = {}
         self._warn = warn
 
-    def spec_for(self, directory: Path) -> Optional[pathspec.PathSpec]:
+    def absent(self, directory: str) -> None:
+        """`directory` was listed and holds no .gitignore: no need to look for one."""
+        self._cache.setdefault(directory, None)
+
+    def spec_for(self, directory: str) -> Optional[pathspec.PathSpec]:
         if directory not in self._cache:
-            self._cache[directory] = self._load(directory / ".gitignore")
+            self._cache[directory] = self._load(os.path.join(directory, ".gitignore"))
         return self._cache[directory]
 
-    def _load(self, ignore_file: Path) -> Optional[pathspec.PathSpec]:
+    def _load(self, ignore_file: str) -> Optional[pathspec.PathSpec]:
         try:
             data = read_source(ignore_file)
         except OSError:
             return None  # none there, a directory, unreadable: git would not use it either
         if len(data) > MAX_FILE_BYTES:
-            self._warn(str(ignore_file), f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not applied")
+            self._warn(ignore_file, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not applied")
             return None
         lines = data.decode("utf-8", errors="replace").splitlines()
         try:
@@ -212,7 +229,7 @@ class _GitIgnores:
         except INVALID_PATTERN:
             return gitignore_spec(_valid_lines(lines))
 
-    def matchers(self, real_directory: Path, anchors: Sequence[Path]) -> List[Tuple[pathspec.PathSpec, str]]:
+    def matchers(self, real_directory: str, anchors: Sequence[str]) -> List[Tuple[pathspec.PathSpec, str]]:
         """(spec, prefix) pairs for the entries of `real_directory`: the prefix turns an
         entry's name into its path relative to the anchor of the spec. Worked out once per
         directory, not once per file."""
@@ -221,12 +238,32 @@ class _GitIgnores:
             spec = self.spec_for(anchor)
             if spec is None:
                 continue
-            try:
-                relative = real_directory.relative_to(anchor).as_posix()
-            except ValueError:
-                continue
-            found.append((spec, "" if relative == "." else relative + "/"))
+            relative = _relative(real_directory, anchor)
+            if relative is not None:
+                found.append((spec, relative))
         return found
+
+
+def _relative(path: str, directory: str) -> Optional[str]:
+    """`path` relative to `directory` (both real and absolute) in posix form with a
+    trailing slash ("" for the directory itself); None when `path` is not inside it."""
+    if path == directory:
+        return ""
+    head = directory if directory.endswith(os.sep) else directory + os.sep
+    if not path.startswith(head):
+        return None
+    relative = path[len(head):]
+    return (relative if os.sep == "/" else relative.replace(os.sep, "/")) + "/"
+
+
+def _join(directory: str, name: str) -> str:
+    """`str(Path(directory) / name)` without building paths: `directory` is already in
+    that normal form (no `./` prefix, no doubled or trailing separators)."""
+    if directory == os.curdir:
+        return name
+    if os.sep != "/":  # pragma: no cover - drive-relative forms such as `C:x`
+        return str(Path(directory, name))
+    return directory + name if directory.endswith("/") else directory + "/" + name
 
 
 def _ignored(matchers: Sequence[Tuple[pathspec.PathSpec, str]], name: str) -> bool:
@@ -237,14 +274,14 @@ def _exists(path: Path) -> bool:
     return os.path.lexists(path)  # never raises, unlike Path.exists() on EACCES
 
 
-def _git_anchors(start: Path) -> List[Path]:
+def _git_anchors(start: Path) -> List[str]:
     """Directories above `start`, up to the repository root, whose .gitignore applies."""
-    anchors: List[Path] = []
+    anchors: List[str] = []
     for directory in (start, *start.parents):
-        anchors.append(directory)
+        anchors.append(str(directory))
         if _exists(directory / ".git"):
             return list(reversed(anchors))
-    return [start]  # outside a repository: only .gitignore files inside the tree apply
+    return [str(start)]  # outside a repository: only .gitignore files inside the tree apply
 
 
 def _resolve(path: Path) -> Optional[Path]:
@@ -256,13 +293,17 @@ def _resolve(path: Path) -> Optional[Path]:
 
 class _Walker:
     """Collects the files of the arguments, sharing what the walks of several arguments
-    have in common: the files seen, the .gitignore files read, the optional cap."""
+    have in common: the files seen, the .gitignore files read, the optional cap.
+
+    Paths are strings while walking: a directory's real path is its parent's plus its name
+    unless it is a link (then os.path.realpath), so no entry costs a resolve(); and a file
+    that is not `.py` is dropped before any exclude or .gitignore pattern is tried."""
 
     def __init__(self, settings: Settings, discovery: Discovery, limit: Optional[int]) -> None:
         self.settings = settings
         self.discovery = discovery
         self.limit = limit
-        self.root = Path(os.path.realpath(settings.root))
+        self.root = os.path.realpath(settings.root)
         self.excludes = gitignore_spec(settings.exclude + settings.extend_exclude)
         self.gitignores = _GitIgnores(lambda path, note: discovery.warnings.append((path, note)))
         self.seen: Set[str] = set()
@@ -270,8 +311,9 @@ class _Walker:
     def full(self) -> bool:
         return self.limit is not None and len(self.discovery.files) >= self.limit
 
-    def add(self, path: Path) -> None:
-        key = os.path.normcase(os.path.abspath(path))
+    def add(self, path: Path, key: Optional[str] = None) -> None:
+        if key is None:
+            key = os.path.normcase(os.path.abspath(path))
         if key not in self.seen:
             self.seen.add(key)
             self.discovery.files.append(path)
@@ -280,24 +322,25 @@ class _Walker:
         suffix = "/" if is_dir else ""
         return self.excludes.match_file(prefix + name + suffix) or self.excludes.match_file(name + suffix)
 
-    def _prefix(self, real_directory: Path, directory: Path) -> str:
+    def _prefix(self, real_directory: str, directory: str) -> str:
         """What turns an entry's name into the path that excludes are matched against:
         relative to the project root when inside it, else the path as walked."""
-        try:
-            relative = real_directory.relative_to(self.root).as_posix()
-        except ValueError:
-            relative = directory.as_posix()
-        return "" if relative == "." else relative + "/"
+        relative = _relative(real_directory, self.root)
+        if relative is not None:
+            return relative
+        walked = Path(directory).as_posix()
+        return "" if walked == "." else walked + "/"
 
     def walk(self, top: Path) -> None:
         settings, discovery = self.settings, self.discovery
-        real_top = _resolve(top)
-        if real_top is None:
+        resolved_top = _resolve(top)
+        if resolved_top is None:
             discovery.problems.append((str(top), "symbolic link loop"))
             return
-        anchors = _git_anchors(real_top) if settings.respect_gitignore else []
-        if len(anchors) > 1 and _ignored(self.gitignores.matchers(real_top.parent, anchors[:-1]),
-                                         real_top.name + "/"):
+        real_top = str(resolved_top)
+        anchors = _git_anchors(resolved_top) if settings.respect_gitignore else []
+        if len(anchors) > 1 and _ignored(self.gitignores.matchers(str(resolved_top.parent), anchors[:-1]),
+                                         resolved_top.name + "/"):
             # Naming an ignored directory (a cache of downloaded sources, a vendored
             # tree) asks for it, as ruff does: the .gitignore files above it no longer
             # apply, the ones inside it still do.
@@ -305,32 +348,31 @@ class _Walker:
         # Links met on the way are followed while they stay inside the project or inside
         # what was asked for; a committed `rootfs -> /` must not walk the file system.
         bounds = (self.root, real_top)
-        visited: Set[Path] = set()
-        stack: List[Tuple[Path, List[Path]]] = [(top, anchors)]
+        visited: Set[str] = set()
+        # (directory as walked, its real path, the .gitignore anchors that apply to it)
+        stack: List[Tuple[str, str, List[str]]] = [(str(top), real_top, anchors)]
         while stack and not self.full():
-            directory, dir_anchors = stack.pop()
-            real = _resolve(directory)
-            if real is None:
-                discovery.problems.append((str(directory), "symbolic link loop"))
-                continue
+            directory, real, dir_anchors = stack.pop()
             if real in visited:
                 # A link back into the tree: each real directory is walked once.
-                discovery.warnings.append((str(directory), "symbolic link loop: already searched, not followed again"))
+                discovery.warnings.append((directory, "symbolic link loop: already searched, not followed again"))
                 continue
             visited.add(real)
             if settings.respect_gitignore and dir_anchors and dir_anchors[-1] != real:
                 dir_anchors = dir_anchors + [real]
             subdirectories = self._list(directory, real, dir_anchors, bounds)
-            for subdirectory in reversed(subdirectories):
-                stack.append((subdirectory, dir_anchors))
+            for subdirectory, real_subdirectory in reversed(subdirectories):
+                stack.append((subdirectory, real_subdirectory, dir_anchors))
 
-    def _list(self, directory: Path, real: Path, anchors: List[Path], bounds: Tuple[Path, ...]) -> List[Path]:
-        """Adds the Python files of `directory`; returns its subdirectories to walk."""
+    def _list(self, directory: str, real: str, anchors: List[str],
+              bounds: Tuple[str, ...]) -> List[Tuple[str, str]]:
+        """Adds the Python files of `directory`; returns its subdirectories to walk, each
+        with its real path."""
         discovery = self.discovery
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as error:
-            discovery.problems.append((str(directory), f"cannot list directory: {error.strerror or error}"))
+            discovery.problems.append((directory, f"cannot list directory: {error.strerror or error}"))
             return []
         if entries:
             try:
@@ -338,48 +380,60 @@ class _Walker:
                 # names, yet nothing in it can be opened: one line, not one per file.
                 os.stat(os.path.join(directory, os.curdir))
             except OSError as error:
-                discovery.problems.append((str(directory), f"cannot enter directory: {error.strerror or error}"))
+                discovery.problems.append((directory, f"cannot enter directory: {error.strerror or error}"))
                 return []
         prefix = self._prefix(real, directory)
-        matchers = self.gitignores.matchers(real, anchors) if self.settings.respect_gitignore else []
-        subdirectories: List[Path] = []
+        matchers: List[Tuple[pathspec.PathSpec, str]] = []
+        if self.settings.respect_gitignore:
+            if not any(entry.name == ".gitignore" for entry in entries):
+                self.gitignores.absent(real)
+            matchers = self.gitignores.matchers(real, anchors)
+        # The key under which `add` recognises a file already found, from this directory's.
+        key_head = os.path.normcase(os.path.join(os.path.abspath(directory), ""))
+        subdirectories: List[Tuple[str, str]] = []
         for entry in entries:
-            path = Path(entry.path)
+            name = entry.name
             try:
                 is_dir = entry.is_dir()
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError as error:
                 # A link loop (l1.py -> l2.py -> l1.py) raises here, unlike a broken link.
-                if entry.name.endswith(".py"):
+                if name.endswith(".py"):
                     problem = "symbolic link loop" if error.errno == errno.ELOOP else (error.strerror or str(error))
-                    discovery.warnings.append((str(path), f"{problem}; skipped"))
+                    discovery.warnings.append((_join(directory, name), f"{problem}; skipped"))
                 continue
-            if not is_dir and not is_file:
-                if entry.is_symlink() and entry.name.endswith(".py"):
-                    problem = _link_problem(path) or "not a regular file"
-                    discovery.warnings.append((str(path), f"{problem}; skipped"))
+            if is_file:
+                if not name.endswith(".py"):
+                    continue  # most entries of a tree: never matched against any pattern
+            elif not is_dir:
+                if name.endswith(".py") and entry.is_symlink():
+                    path = _join(directory, name)
+                    discovery.warnings.append((path, f"{_link_problem(path) or 'not a regular file'}; skipped"))
                 continue
-            if self._excluded(prefix, entry.name, is_dir):
+            if self._excluded(prefix, name, is_dir):
                 continue
-            if matchers and _ignored(matchers, entry.name + ("/" if is_dir else "")):
+            if matchers and _ignored(matchers, name + "/" if is_dir else name):
                 continue
+            path = _join(directory, name)
             if is_dir:
                 if entry.is_symlink():
-                    target = Path(os.path.realpath(path))
+                    target = os.path.realpath(path)
                     if not any(_within(target, bound) for bound in bounds):
                         discovery.warnings.append(
-                            (str(path), f"symbolic link to a directory outside the project ({target}); not followed"))
+                            (path, f"symbolic link to a directory outside the project ({target}); not followed"))
                         continue
-                subdirectories.append(path)
-            elif entry.name.endswith(".py"):
-                self.add(path)
+                    subdirectories.append((path, target))
+                else:
+                    subdirectories.append((path, os.path.join(real, name)))
+            else:
+                self.add(Path(path), key_head + os.path.normcase(name))
                 if self.full():
                     return []
         return subdirectories
 
 
-def _within(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory if directory.endswith(os.sep) else directory + os.sep)
 
 
 def collect_files(arguments: Sequence[str], settings: Settings, limit: Optional[int] = None) -> Discovery:

@@ -12,16 +12,19 @@ import weakref
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Type, Union
-
-import libcst as cst
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type, Union
 
 from .diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic, Location
 from .noqa import file_is_exempt, is_suppressed, parse_noqa
 from .project_index import EMPTY_INDEX, ProjectIndex
-from .rule import Finding, Rule, RuleContext
-from .semantic import AnalysisTimeout, SemanticModel
+from .rule import SQLALCHEMY_EVIDENCE
 from .settings import Settings
+
+# libcst and the semantic model are imported by the first file that passes the evidence
+# gate, not by importing this module (which the CLI does before it knows what it will do).
+if TYPE_CHECKING:
+    from .rule import Finding, Rule
+    from .semantic import SemanticModel
 
 
 # Generated files this large are not hand-written code; parsing one takes minutes and GBs.
@@ -70,15 +73,22 @@ def not_a_regular_file(mode: int) -> str:
     return "not a regular file"
 
 
-def read_source(path: Union[str, "os.PathLike[str]"]) -> bytes:
-    """The bytes of a source file, at most MAX_FILE_BYTES + 1 of them: enough to tell that
-    a file is over the limit without reading a sparse 6 GB file whole. Only regular files
-    are read (a named pipe would block, /dev/zero never ends): OSError otherwise."""
+def stat_source(path: Union[str, "os.PathLike[str]"]) -> os.stat_result:
+    """The status of a source file, which must be a regular file: OSError otherwise (the
+    same errors `read_source` raises, so that a caller may look before it reads)."""
     status = os.stat(path)
     if stat.S_ISDIR(status.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", os.fspath(path))
     if not stat.S_ISREG(status.st_mode):
         raise NotARegularFile(errno.EINVAL, not_a_regular_file(status.st_mode), os.fspath(path))
+    return status
+
+
+def read_source(path: Union[str, "os.PathLike[str]"]) -> bytes:
+    """The bytes of a source file, at most MAX_FILE_BYTES + 1 of them: enough to tell that
+    a file is over the limit without reading a sparse 6 GB file whole. Only regular files
+    are read (a named pipe would block, /dev/zero never ends): OSError otherwise."""
+    status = stat_source(path)
     if status.st_size <= MAX_FILE_BYTES:
         return Path(path).read_bytes()  # nearly every file: one read
     with open(path, "rb") as handle:
@@ -167,11 +177,18 @@ def _lint_source(
         return result
     if _too_deep_to_parse(result, text, filename):
         return result
-    try:
-        module = cst.parse_module(text)
-    except Exception as error:  # ParserSyntaxError, RecursionError, a few others on odd input
-        _unparsed(result, text, filename, error)
-        return result
+    import libcst as cst
+
+    from .rule import RuleContext
+    from .semantic import AnalysisTimeout, SemanticModel
+
+    module = _parse_what_matters(cst, text, rules, names, index)
+    if module is None:
+        try:
+            module = cst.parse_module(text)
+        except Exception as error:  # ParserSyntaxError, RecursionError, a few others on odd input
+            _unparsed(result, text, filename, error)
+            return result
     result.parsed = True
     model = SemanticModel(module, filename, index, settings.noreturn_functions)
     if settings.file_time_budget:
@@ -222,6 +239,34 @@ def _lint_source(
     result.diagnostics.sort(key=lambda d: d.sort_key)
     model.release()
     return result
+
+
+# The two-tier front end (frontend.py); tests switch it off to compare findings.
+SECOND_TIER = True
+_EVIDENCE = frozenset(SQLALCHEMY_EVIDENCE)
+
+
+def _parse_what_matters(cst, text: str, rules: Sequence[Type[Rule]], names: "_TokenCheck",  # noqa: ANN001
+                        index: ProjectIndex):
+    """libcst's tree of the statements that can hold a finding (the others blanked out, every
+    line in its place), or None when the whole module is to be parsed: the second tier is
+    off, a rule that will run is not a built-in one starting from SQLAlchemy evidence (its
+    findings may be anywhere), nothing can be dropped, or the reduced text does not parse."""
+    if not SECOND_TIER:
+        return None
+    for rule in rules:
+        if names.passes(rule) and not (rule.requires and set(rule.requires) <= _EVIDENCE
+                                       and rule.__module__.startswith("session_lint.rules.")):
+            return None
+    from .frontend import reduced_source
+
+    reduced = reduced_source(text, _factory_names(index))
+    if reduced is None:
+        return None
+    try:
+        return cst.parse_module(reduced)
+    except Exception:  # whatever it is, the whole module's parse says it in full
+        return None
 
 
 def _oversized(source: Union[bytes, str], filename: str, rules: Sequence[Type[Rule]],
@@ -281,6 +326,8 @@ def _unparsed(result: LintResult, text: str, filename: str, error: Exception) ->
     session-lint (a form feed before an indented block, thousands of concatenated strings),
     a warning; otherwise an ORM001 in Python's own words, which are clearer and placed more
     exactly than libcst's."""
+    import libcst as cst
+
     python_error = _compile_error(text, filename)
     if python_error is None:
         if isinstance(error, cst.ParserSyntaxError):
@@ -368,36 +415,70 @@ def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPT
     return any(check.passes(rule) for rule in rules)
 
 
+# What follows `import`: a parenthesised list (whose comments may hold a `)`), or the rest of
+# the logical line (backslash continuations included). Every `import` counts, `from` or not,
+# in code or in prose: a name too many only lets a file through.
+_IMPORTED_NAMES = re.compile(r"\bimport\b[ \t]*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\n\\]|\\\r?\n?)*)")
+_IDENTIFIER = re.compile(r"\w+")
+
 
 class _TokenCheck:
-    """Does a rule's token occur in the text, or the name of one of the project's session
-    factories? A module that uses `from app.db import Db; s = Db()` names no session class
-    and no sessionmaker, yet has sessions; every use of an imported factory spells its name."""
+    """Does a rule's token occur in the text, or does the file import one of the project's
+    session factories? A module that uses `from app.db import Db; s = Db()` names no session
+    class and no sessionmaker, yet has sessions.
+
+    A factory's name is evidence only where the file imports it: the semantic model finds
+    another module's factory through a `from ... import NAME` binding alone
+    (`ProjectIndex.lookup` of `Binding.imported`), and a module that binds such a name
+    itself (`db = SQLAlchemy()`) spells `sqlalchemy` in its imports anyway. A file that
+    merely contains `db` or `s` somewhere is not evidence. Each token and tuple of tokens is
+    looked up once per file, however many rules and passes ask."""
 
     def __init__(self, text: str, index: ProjectIndex) -> None:
         self.text = text
         self.index = index
-        self._names_found: Optional[bool] = None
+        self._answers: Dict[Tuple[str, ...], bool] = {}
+        self._imports_factory: Optional[bool] = None
 
     def passes(self, rule: Union[Rule, Type[Rule]]) -> bool:
         return self._has_any(rule.requires) and self._has_any(rule.tokens)
 
     def _has_any(self, tokens: Tuple[str, ...]) -> bool:
-        if not tokens or any(token in self.text for token in tokens):
+        if not tokens:
             return True
-        if self._names_found is None:
+        answer = self._answers.get(tokens)
+        if answer is None:
+            text = self.text
+            answer = any(token in text for token in tokens) or self._imports_a_factory()
+            self._answers[tokens] = answer
+        return answer
+
+    def _imports_a_factory(self) -> bool:
+        if self._imports_factory is None:
             # Asked only for a file some rule would skip: a lazy index is built on demand.
-            self._names_found = any(name in self.text for name in _factory_names(self.index))
-        return self._names_found
+            names = _factory_names(self.index)
+            text = self.text
+            self._imports_factory = any(name in text for name in names) and \
+                not names.isdisjoint(imported_names(text))
+        return self._imports_factory
 
 
-_FACTORY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, Tuple[str, ...]]" = weakref.WeakKeyDictionary()
+def imported_names(text: str) -> Set[str]:
+    """Every identifier that follows an `import` keyword in `text` (modules, names, aliases
+    alike): a superset of the names the module's import statements bring in."""
+    found: Set[str] = set()
+    for match in _IMPORTED_NAMES.finditer(text):
+        found.update(_IDENTIFIER.findall(match.group(1)))
+    return found
 
 
-def _factory_names(index: ProjectIndex) -> Tuple[str, ...]:
+_FACTORY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def _factory_names(index: ProjectIndex) -> FrozenSet[str]:
     names = _FACTORY_NAMES.get(index)
     if names is None:
-        names = tuple(sorted({info.name for info in index.factories()}))
+        names = frozenset(info.name for info in index.factories())
         _FACTORY_NAMES[index] = names
     return names
 
@@ -419,6 +500,7 @@ def _to_diagnostic(rule: Rule, finding: Finding, model: SemanticModel, filename:
         hint=finding.hint,
         url=rule.url,
         statement_rows=rows,
+        fix=getattr(finding, "fix", None),
     )
 
 

@@ -190,6 +190,53 @@ def _call_arguments(text: str, start: int) -> str:
     return text[start : index - 1]
 
 
+def scan_source(raw: bytes, path: str) -> Dict[str, FactoryInfo]:
+    """The factories one file defines, from its bytes."""
+    from . import engine  # engine imports this module
+
+    if len(raw) > engine.MAX_FILE_BYTES:
+        return {}  # a generated file is not linted, and its regex scan would take seconds
+    return scan_text(raw.decode("utf-8", errors="replace"), path)
+
+
+def encode_scan(found: Dict[str, FactoryInfo]) -> List[object]:
+    """`scan_source`'s answer as JSON values, for the cache (the path is the cache's key)."""
+    return [[info.kind, info.name, [list(pair) for pair in info.options], info.line] for info in found.values()]
+
+
+def decode_scan(data: object, path: str) -> Dict[str, FactoryInfo]:
+    """The inverse of `encode_scan`; ValueError for anything else."""
+    if not isinstance(data, list):
+        raise ValueError("not a list of factories")
+    found: Dict[str, FactoryInfo] = {}
+    for item in data:
+        kind, name, options, line = item
+        pairs = tuple((str(key), str(value)) for key, value in options)
+        if not (isinstance(kind, str) and isinstance(name, str) and type(line) is int):
+            raise ValueError("not a factory")
+        found[name] = FactoryInfo(kind, name, pairs, path, line)
+    return found
+
+
+_SCANNER_FINGERPRINT: List[str] = []
+
+
+def scanner_fingerprint() -> str:
+    """Changes whenever `scan_text` may answer differently: remembered scans of unchanged
+    files are then redone. The version alone would miss an editable install's edits."""
+    if not _SCANNER_FINGERPRINT:
+        from ._version import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        try:
+            with open(__file__, "rb") as stream:
+                digest.update(stream.read())
+        except OSError:  # no source next to the code (a frozen application): the version decides
+            pass
+        _SCANNER_FINGERPRINT.append(digest.hexdigest()[:16])
+    return _SCANNER_FINGERPRINT[0]
+
+
 class ProjectIndex:
     def __init__(self, entries: Optional[Dict[Path, Dict[str, FactoryInfo]]] = None) -> None:
         self._entries: Dict[Path, Dict[str, FactoryInfo]] = entries or {}
@@ -203,17 +250,21 @@ class ProjectIndex:
     def scan(cls, paths: Iterable[Path], read=None) -> "ProjectIndex":
         from . import engine  # engine imports this module
 
-        entries: Dict[Path, Dict[str, FactoryInfo]] = {}
+        scanned: List[Tuple[Path, Dict[str, FactoryInfo]]] = []
         for path in paths:
             try:
                 raw = engine.read_source(path) if read is None else read(path)
             except OSError:
                 continue  # the lint pass reports unreadable files; the index just skips them
-            if len(raw) > engine.MAX_FILE_BYTES:
-                continue  # a generated file is not linted, and its regex scan would take seconds
-            text = raw.decode("utf-8", errors="replace")
-            found = scan_text(text, str(path))
-            if found:
+            scanned.append((path, scan_source(raw, str(path))))
+        return cls.from_scans(scanned)
+
+    @classmethod
+    def from_scans(cls, scanned: Iterable[Tuple[Path, Dict[str, FactoryInfo]]]) -> "ProjectIndex":
+        """The index of files already scanned (by `scan_source`, or remembered by the cache)."""
+        entries: Dict[Path, Dict[str, FactoryInfo]] = {}
+        for path, found in scanned:
+            if found:  # only these few pay for resolving their path
                 entries[path.resolve()] = found
         return cls(entries)
 

@@ -5,9 +5,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterator, Optional, Tuple
 
-import libcst as cst
-
 if TYPE_CHECKING:
+    # Annotations only: importing the rule API (`session-lint --version` does) does not load libcst.
+    import libcst as cst
+
+    from .fixes import Fix
     from .semantic import SemanticModel
     from .settings import Settings
 
@@ -17,11 +19,13 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 @dataclass(frozen=True)
 class Finding:
-    """What a rule reports: a node of the parsed module and what is wrong with it."""
+    """What a rule reports: a node of the parsed module, what is wrong with it, and
+    optionally a fix (`session_lint.fixes.Fix`, built with `session_lint.rule_fixes`)."""
 
     node: cst.CSTNode
     message: str
     hint: Optional[str] = None
+    fix: Optional["Fix"] = None
 
 
 # "flask_sqlalchemy" and "sqlalchemy.orm" contain "sqlalchemy"; `User.query` is Flask-SQLAlchemy's.
@@ -49,7 +53,11 @@ class Rule:
       findings need judgement the code alone cannot give (see ``settings.is_enabled``).
 
     and implements :meth:`check`, which yields :class:`Finding` objects. ``context.model``
-    is the shared semantic model; ``context.module`` is the libcst tree.
+    is the shared semantic model; ``context.module`` is the libcst tree. A finding may
+    carry a fix: ``Fix.safe(message, *edits)`` or ``Fix.unsafe(...)`` from
+    ``session_lint.fixes``, its edits built with ``session_lint.rule_fixes``
+    (``replace_node``, ``import_edits``); ``--fix``, the JSON output and the editor's code
+    actions all read it.
     """
 
     code: ClassVar[str] = ""

@@ -2,27 +2,45 @@
 apply per-file ignores, collect everything into one report."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
-import pathspec
-
-from .cache import ResultCache, file_key, run_key
+from .cache import ResultCache, SourceStatus, content_digest, digest_key, run_key, source_status
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
-from .engine import LintResult, lint_source, read_source
-from .project_index import ProjectIndex
-from .rule import Rule
+from .engine import LintResult, lint_source, read_source, stat_source
+from .project_index import FactoryInfo, ProjectIndex, decode_scan, encode_scan, scan_source, scanner_fingerprint
 from .settings import Settings, ignored_for_file
+
+if TYPE_CHECKING:
+    import multiprocessing.process
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .rule import Rule
+
+# multiprocessing and concurrent.futures (with tempfile, shutil, subprocess, socket...) are
+# loaded by the first run that starts worker processes. `ProcessPoolExecutor` stays a module
+# attribute, loaded on first use, so that tests can replace it.
+
+
+def _executor_class() -> type:
+    if "ProcessPoolExecutor" not in globals():  # a replacement set by a test stays
+        from concurrent.futures import ProcessPoolExecutor
+
+        globals()["ProcessPoolExecutor"] = ProcessPoolExecutor
+    return globals()["ProcessPoolExecutor"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "ProcessPoolExecutor":
+        return _executor_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Item = Tuple[str, bytes]
 Output = Tuple[str, LintResult]
@@ -120,6 +138,14 @@ def _max_workers() -> int:
     return limit
 
 
+def _read_error(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "the file disappeared before it could be read"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory, not a Python file"
+    return f"cannot read: {error.strerror or error}"
+
+
 def read_files(files: Sequence[Path]) -> Tuple[List[Item], List[Tuple[str, str]]]:
     items: List[Item] = []
     errors: List[Tuple[str, str]] = []
@@ -127,13 +153,101 @@ def read_files(files: Sequence[Path]) -> Tuple[List[Item], List[Tuple[str, str]]
         name = str(path)
         try:
             items.append((name, read_source(path)))  # regular files, at most the size limit + 1
-        except FileNotFoundError:
-            errors.append((name, "the file disappeared before it could be read"))
-        except IsADirectoryError:
-            errors.append((name, "is a directory, not a Python file"))
         except OSError as error:
-            errors.append((name, f"cannot read: {error.strerror or error}"))
+            errors.append((name, _read_error(error)))
     return items, errors
+
+
+class _Sources:
+    """The files of a run, read only when needed: with a cache, a file whose status
+    (size, mtime, ctime, inode) is the one recorded when it was last read is not read at
+    all, its digest and index scan come from the cache; a changed file is read and hashed
+    once, and recorded for the next run."""
+
+    def __init__(self, cache: Optional[ResultCache]) -> None:
+        self.cache = cache
+        self.scanner = scanner_fingerprint() if cache is not None else ""
+        self._status: Dict[str, SourceStatus] = {}
+        self._data: Dict[str, bytes] = {}
+        self._digest: Dict[str, str] = {}
+        self._encoded: Dict[str, object] = {}  # index scans the cache remembered
+        self._found: Dict[str, Dict[str, FactoryInfo]] = {}
+        self._read_at: Dict[str, float] = {}  # the files read this run, and when
+
+    def load(self, files: Sequence[Path]) -> Tuple[List[str], List[Tuple[str, str]]]:
+        """The names of the files that can be linted, and (name, problem) for the others."""
+        names: List[str] = []
+        errors: List[Tuple[str, str]] = []
+        cache = self.cache
+        for path in files:
+            name = str(path)
+            try:
+                if cache is None:
+                    self._data[name] = read_source(path)
+                else:
+                    started = time.time()
+                    status = source_status(stat_source(path))
+                    known = cache.known_source(name, status, self.scanner)
+                    if known is None:
+                        self._data[name] = read_source(path)
+                        self._read_at[name] = started
+                    else:
+                        self._digest[name], self._encoded[name] = known
+                    self._status[name] = status
+            except OSError as error:
+                errors.append((name, _read_error(error)))
+                continue
+            names.append(name)
+        return names, errors
+
+    def data(self, name: str) -> bytes:
+        """The file's bytes, read now if the cache spared them (OSError if that fails)."""
+        data = self._data.get(name)
+        if data is None:
+            data = read_source(name)
+            self._data[name] = data
+        return data
+
+    def digest(self, name: str) -> str:
+        digest = self._digest.get(name)
+        if digest is None:
+            digest = content_digest(self._data[name])
+            self._digest[name] = digest
+        return digest
+
+    def scan(self, name: str) -> Dict[str, FactoryInfo]:
+        """What the project index finds in the file."""
+        found = self._found.get(name)
+        if found is not None:
+            return found
+        encoded = self._encoded.pop(name, None)
+        if encoded is not None:
+            try:
+                found = decode_scan(encoded, name)
+            except Exception:  # the entry was verified; a mistake of ours must not end the run
+                found = None
+        if found is None:
+            try:
+                found = scan_source(self.data(name), name)
+            except OSError:
+                found = {}  # gone since its status was taken: the lint pass says so
+        self._found[name] = found
+        return found
+
+    def remember(self, names: Sequence[str]) -> None:
+        """Record the files read this run in the cache, for the next run not to read them."""
+        cache = self.cache
+        if cache is None:
+            return
+        for name in names:
+            read_at = self._read_at.get(name)
+            if read_at is not None and name in self._data:
+                cache.record_source(name, self._status[name], self.scanner, self.digest(name),
+                                    encode_scan(self.scan(name)), read_at)
+
+    def release(self, names: Sequence[str]) -> None:
+        for name in names:
+            self._data.pop(name, None)
 
 
 def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Settings, jobs: int = 1,
@@ -144,27 +258,36 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
     report = RunReport()
     if cache is not None:
         report.warnings.extend(cache.take_warnings())
-    items, report.errors = read_files(files)
+    sources = _Sources(cache)
+    names, report.errors = sources.load(files)
     if index is None:
-        contents = dict(items)
-        linted = {Path(name).resolve() for name in contents}
-        extra = [path for path in index_also if path.resolve() not in linted]
-        index = ProjectIndex.scan([*(Path(name) for name, _ in items), *extra],
-                                  read=lambda p: contents[str(p)] if str(p) in contents else read_source(p))
+        linted = {os.path.abspath(name) for name in names}
+        # Unreadable here is no error: the lint pass reports its own files, the index skips.
+        extra, _ = sources.load([path for path in index_also if os.path.abspath(path) not in linted])
+        index = ProjectIndex.from_scans((Path(name), sources.scan(name)) for name in names + extra)
+        sources.remember(extra)
+        sources.release(extra)
     key = run_key(settings.fingerprint(), [rule.code for rule in rules], rule_versions, index.fingerprint())
     keys: Dict[str, str] = {}
     results: List[Output] = []
     pending: List[Item] = []
     from_cache: Set[str] = set()
-    for name, data in items:
-        keys[name] = file_key(data, key)
-        cached = cache.get(name, keys[name]) if cache is not None else None
-        if cached is None:
-            pending.append((name, data))
-        else:
+    for name in names:
+        cached = None
+        if cache is not None:
+            keys[name] = digest_key(sources.digest(name), key)
+            cached = cache.get(name, keys[name])
+        if cached is not None:
             results.append((name, LintResult(diagnostics=cached, parsed=True)))
             from_cache.add(name)
             report.files_from_cache += 1
+            continue
+        try:
+            pending.append((name, sources.data(name)))
+        except OSError as error:  # spared by its status, gone or changed into something else since
+            report.errors.append((name, _read_error(error)))
+    sources.remember(names)
+    sources.release(names)
     job = Job(tuple(rules), settings, index)
     if jobs <= 1 or len(pending) < 4:
         _init_worker(job)
@@ -191,6 +314,8 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
 
 
 def _context():
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts workers without re-importing libcst and the rules.
     return multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -201,8 +326,10 @@ def _pool(workers: int, job: Job) -> Iterator[ProcessPoolExecutor]:
     """A process pool that, when the run is interrupted (Ctrl-C, or SIGTERM, which the CLI
     turns into an exception), drops the queued work and kills its workers at once: leaving
     a plain `with ProcessPoolExecutor()` waits for every queued chunk (a minute or more)."""
+    import multiprocessing
+
     before: Set[multiprocessing.process.BaseProcess] = set(multiprocessing.active_children())
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker, initargs=(job, os.getpid()),
+    pool = _executor_class()(max_workers=workers, initializer=_init_pool_worker, initargs=(job, os.getpid()),
                                mp_context=_context())
     try:
         yield pool
@@ -231,6 +358,8 @@ def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
 
 
 def _lint_in_pool(items: List[Item], job: Job, jobs: int) -> List[Output]:
+    from concurrent.futures.process import BrokenProcessPool
+
     jobs = min(jobs, _max_workers())
     size = max(1, min(16, len(items) // (jobs * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -254,6 +383,8 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
     """A worker died (a rule crashed the interpreter). Lint the affected files one by one in
     a one-worker pool: the first file whose future breaks the pool is the culprit; the rest
     are retried in a fresh pool."""
+    from concurrent.futures.process import BrokenProcessPool
+
     outputs: List[Output] = []
     remaining = list(items)
     while remaining:
@@ -278,6 +409,8 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
 def _submit(pool: ProcessPoolExecutor, function, tasks: list) -> Tuple[list, list]:
     """(task, future) pairs, and the tasks left unsubmitted because a worker died meanwhile
     (`submit` raises BrokenProcessPool once the pool is broken)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     futures = []
     for position, task in enumerate(tasks):
         try:
@@ -302,10 +435,12 @@ def _crashed(path: str) -> Output:
 class _PerFileIgnores:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.entries = [
-            (pathspec.GitIgnoreSpec.from_lines([glob]), codes)
-            for glob, codes in settings.per_file_ignores
-        ]
+        self.entries: list = []
+        if settings.per_file_ignores:
+            import pathspec
+
+            self.entries = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes)
+                            for glob, codes in settings.per_file_ignores]
         self._cache: Dict[str, Tuple[str, ...]] = {}
 
     def codes_for(self, name: str) -> Tuple[str, ...]:

@@ -18,6 +18,7 @@ from .orm401_missing_rollback import MissingRollback
 from .orm501_python_boolean_operator import PythonBooleanOperatorInFilter
 from .orm502_python_in_operator import PythonInOperatorInFilter
 from .orm503_identity_comparison import IdentityComparisonInFilter
+from .orm900_unused_noqa import UnusedNoqa
 
 BUILTIN_RULES: List[Type[Rule]] = [
     AddWithoutCommit,
@@ -34,4 +35,5 @@ BUILTIN_RULES: List[Type[Rule]] = [
     PythonBooleanOperatorInFilter,
     PythonInOperatorInFilter,
     IdentityComparisonInFilter,
+    UnusedNoqa,
 ]

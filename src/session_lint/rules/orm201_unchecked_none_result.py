@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 import libcst as cst
 
+from ..fixes import Fix
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..rule_fixes import replace_node
 from ..semantic import SemanticModel
 from ..semantic.migrations import is_migration_code
 from ..semantic.narrowing import ITERATION, UNPACKING
@@ -61,6 +63,7 @@ class UncheckedNoneResult(Rule):
                     "uses the result without a None check",
             hint=f"check for None first (`if {use.subject} is None: ...`), or use "
                  f"{_strict_alternative(model, call, value)} when a missing row is an error",
+            fix=_strict_fix(model, call, value),
         )
 
 
@@ -106,6 +109,29 @@ def _describe(model: SemanticModel, call: cst.Call, use: FirstUse) -> str:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _strict_fix(model: SemanticModel, call: cst.Call, value: QueryValue) -> Optional[Fix]:
+    """Renaming the method to the strict one the hint names, where the hint is exactly that.
+    Unsafe: the program then raises on a missing row (instead of the AttributeError it
+    raises now), and `.one()` / `.scalar_one()` also raise when several rows match."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    method = func.attr.value
+    strict = _STRICT_METHODS.get(method)
+    if strict is None or _strict_alternative(model, call, value) not in (f"`.{strict}()`", _FLASK_ONE) \
+            and not (method == "get" and model.sessions.session_of(func.value) is not None):
+        return None
+    raises = "`NoResultFound` when no row matches"
+    if strict != "get_one":
+        raises += " and `MultipleResultsFound` when several do"
+    return Fix.unsafe(f"Use `.{strict}()`: raises {raises}", replace_node(model, func.attr, strict))
+
+
+# The strict spelling of each None-returning method, where it is a mere rename.
+_STRICT_METHODS = {"get": "get_one", "first": "one", "one_or_none": "one", "scalar_one_or_none": "scalar_one",
+                   "scalar": "scalar_one", "fetchone": "one"}
+_FLASK_ONE = "`.one()` (or `.first_or_404()` in a view)"
 
 
 def _strict_alternative(model: SemanticModel, call: cst.Call, value: QueryValue) -> str:

@@ -4,13 +4,17 @@ from typing import Callable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
+from ..fixes import Fix
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..rule_fixes import import_edits, is_expression, replace_node
 from ..semantic import SemanticModel
+from ..semantic.queries import STATEMENT, QueryValues
 from ..semantic.rows import ONE_ROW_PER_VALUE, RowAnalysis, RowSource
 from .orm30x_shapes import (RowComprehension, first_row, is_one_off_module, quote, reportable, row_comprehension,
                             translator)
 from .orm30x_sql import sort_key
 from ..semantic.nodes import method_name
+from .orm5xx_filter_operators import sql_function
 
 HINT = "the database computes one value and sends it instead of every row"
 # builtin -> the SQL aggregate that computes the same over a column.
@@ -76,6 +80,7 @@ class PythonSideCountOrAggregate(Rule):
             message=(f"`len()` fetches every row of {quote(model, source.node)} to count them: "
                      f"count in the database with {_count(model, source, [])}"),
             hint=HINT,
+            fix=_count_fix(model, call, argument, source),
         )
 
     def _count_matching(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call,
@@ -196,6 +201,75 @@ def _count(model: SemanticModel, source: RowSource, where: List[str]) -> str:
         condition = f".where({', '.join(where)})" if where else ""
         return f"`select(func.count()).select_from({source.entity}){condition}`" + _keeping_filters(source)
     return "`select(func.count()).select_from(<the statement>.subquery())`"
+
+
+def _count_fix(model: SemanticModel, call: cst.Call, argument: cst.BaseExpression,
+               source: RowSource) -> Optional[Fix]:
+    """`len(q.all())` -> `q.count()`; `len(session.scalars(stmt).all())` ->
+    `session.scalar(select(func.count()).select_from(stmt.subquery()))`. Only where the
+    rows are loaded inside the `len()` itself (a list with a name may serve elsewhere).
+    Unsafe: a legacy `Query` returns each entity once when joined eager loading repeats
+    it, while COUNT counts the SQL rows; and the rows are no longer loaded (nor their
+    attributes refreshed in the session)."""
+    if source.node is not argument:
+        return None
+    needed: List[str] = []
+    if source.legacy:
+        query = _query_loaded_by(argument)
+        if query is None:
+            return None
+        replacement = f"{_as_receiver(model, query)}.count()"
+    else:
+        run = _statement_run_by(model, argument)
+        if run is None:
+            return None
+        session, statement = run
+        spelled = []
+        for name in ("select", "func"):
+            spelling, missing = sql_function(model, name)
+            spelled.append(spelling)
+            if missing:
+                needed.append(name)
+        select_, func_ = spelled
+        replacement = (f"{model.module.code_for_node(session)}.scalar({select_}({func_}.count())"
+                       f".select_from({_as_receiver(model, statement)}.subquery()))")
+    if "\n" in replacement:
+        replacement = f"({replacement})"  # the lines were continued inside `len(...)`
+    if not is_expression(replacement):
+        return None
+    shown = " ".join(replacement.split())
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return Fix.unsafe(f"Count in the database: `{shown}`", replace_node(model, call, replacement),
+                      *import_edits(model, "sqlalchemy", needed))
+
+
+def _statement_run_by(model: SemanticModel, loaded: cst.BaseExpression
+                      ) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(session, statement) for `session.scalars(stmt).all()`, `session.execute(stmt).all()`
+    and `session.execute(stmt).scalars().all()`."""
+    if not (isinstance(loaded, cst.Call) and method_name(loaded) == "all" and not loaded.args):
+        return None
+    result = loaded.func.value  # type: ignore[attr-defined]
+    if isinstance(result, cst.Call) and method_name(result) == "scalars" and not result.args:
+        inner = result.func.value  # type: ignore[attr-defined]
+        if isinstance(inner, cst.Call) and method_name(inner) == "execute":
+            result = inner
+    if not (isinstance(result, cst.Call) and method_name(result) in ("scalars", "execute")):
+        return None
+    if len(result.args) != 1 or result.args[0].keyword is not None or result.args[0].star:
+        return None
+    session = result.func.value  # type: ignore[attr-defined]
+    statement = result.args[0].value
+    if model.sessions.session_of(session) is None or model.get(QueryValues).kind_of(statement) != STATEMENT:
+        return None
+    return session, statement
+
+
+def _as_receiver(model: SemanticModel, node: cst.BaseExpression) -> str:
+    text = model.module.code_for_node(node)
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or node.lpar:
+        return text
+    return f"({text})"
 
 
 def _exists(model: SemanticModel, source: RowSource) -> str:

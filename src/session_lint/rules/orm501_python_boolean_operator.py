@@ -5,7 +5,9 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
+from ..fixes import Fix
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..rule_fixes import has_comment, import_edits, is_expression, replace_node
 from ..semantic import SemanticModel
 from ..semantic.mapped import ORM_ATTRIBUTE, SQL_COMPARISONS, MappedClasses
 from .orm5xx_filter_operators import FILTER_TOKENS, FilterConditions, code, sql_function
@@ -78,6 +80,8 @@ class _Evaluator:
         self.model = model
         self.mapped = mapped
         self._pair_cache: Dict[cst.Comparison, List[cst.Comparison]] = {}
+        # The SQL functions the last rewrite spelled (`and_`, `or_`), for the import it needs.
+        self._spelled: Set[str] = set()
 
     def _pairs(self, node: cst.Comparison) -> List[cst.Comparison]:
         """`a < b < c` as the comparisons Python runs, `a < b` and `b < c` (built once per
@@ -169,8 +173,9 @@ class _Evaluator:
 
     # -- the finding ---------------------------------------------------------------------------
     def finding(self, node: cst.BaseExpression) -> Finding:
+        self._spelled = set()
         rewrite = self.rewrite(node)
-        missing = [f for f in ("and_", "or_") if f"{f}(" in rewrite and sql_function(self.model, f)[1]]
+        missing = [f for f in ("and_", "or_") if f in self._spelled and sql_function(self.model, f)[1]]
         hint = f"write `{rewrite}`"
         if missing:
             hint += f" (add `from sqlalchemy import {', '.join(missing)}`)"
@@ -178,7 +183,18 @@ class _Evaluator:
                 and self._is_filter_argument(node):
             hint += ", or pass the conditions as separate arguments"
         suggestion = f"write `{rewrite}`" if len(rewrite) <= _MESSAGE_REWRITE_LIMIT else _short_suggestion(node)
-        return Finding(node, f"{self._explain(node)}; {suggestion}", hint)
+        return Finding(node, f"{self._explain(node)}; {suggestion}", hint, self._fix(node, rewrite, missing))
+
+    def _fix(self, node: cst.BaseExpression, rewrite: str, missing: List[str]) -> Optional[Fix]:
+        """Safe: the rewrite builds the condition the author wrote, and the code as it is
+        either raises or sends SQLAlchemy a constant or a single operand."""
+        if not is_expression(rewrite):
+            return None
+        edits = (replace_node(self.model, node, rewrite),) + import_edits(self.model, "sqlalchemy", missing)
+        shown = rewrite if len(rewrite) <= _MESSAGE_REWRITE_LIMIT else rewrite[: _MESSAGE_REWRITE_LIMIT - 3] + "..."
+        if has_comment(node):
+            return Fix.unsafe(f"Replace with `{shown}` (drops the comments inside the condition)", *edits)
+        return Fix.safe(f"Replace with `{shown}`", *edits)
 
     def _explain(self, node: cst.BaseExpression) -> str:
         source = self._quote(node)
@@ -276,6 +292,7 @@ class _Evaluator:
         return f"{code(self.model, middle)}.between({code(self.model, low)}, {code(self.model, high)})"
 
     def _spelling(self, function: str) -> str:
+        self._spelled.add(function)
         return sql_function(self.model, function)[0]
 
 

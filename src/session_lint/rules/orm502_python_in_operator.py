@@ -4,7 +4,9 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from ..fixes import Fix
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..rule_fixes import has_comment, is_expression, replace_node
 from ..semantic import SemanticModel
 from ..semantic.mapped import MappedClasses
 from ..semantic.queries import STATEMENT, QueryValues
@@ -53,10 +55,12 @@ def _membership_finding(model: SemanticModel, node: cst.Comparison, column: cst.
     rewrite = f"{receiver(model, column)}.{method}({_sequence(model, values)})"
     hint = f"write `{rewrite}`"
     failure = _type_error(model, values)
+    guessed = False
     if isinstance(values, _STRINGS):
         # `User.status in ("active")` is a string in parentheses, not a one-element tuple.
         rewrite = f"{receiver(model, column)}.{method}([{code(model, values)}])"
         hint = f"write `{rewrite}` (a string in parentheses is not a tuple), or list the allowed values"
+        guessed = True  # maybe a one-element tuple was meant, maybe a list of several values
     if failure is not None:
         message = f"`{source}` is evaluated by Python before SQLAlchemy sees it and raises {failure}; write `{rewrite}`"
     else:
@@ -65,7 +69,7 @@ def _membership_finding(model: SemanticModel, node: cst.Comparison, column: cst.
         message = (f"`{source}` is evaluated by Python before SQLAlchemy sees it: `in` compares "
                    f"`{code(model, column)}` with each element using `==`, and Python treats a `==` "
                    f"clause as false, so {effect}; write `{rewrite}`")
-    return Finding(node, message, hint)
+    return Finding(node, message, hint, _fix(model, node, rewrite, guessed))
 
 
 def _contains_finding(model: SemanticModel, node: cst.Comparison, item: cst.BaseExpression,
@@ -75,7 +79,18 @@ def _contains_finding(model: SemanticModel, node: cst.Comparison, item: cst.Base
     message = (f"`{source}` makes Python call `__contains__` on a SQL column expression, which raises "
                "`NotImplementedError: Operator 'contains' is not supported on this expression`; "
                f"for a substring (LIKE) or PostgreSQL array containment write `{rewrite}`")
-    return Finding(node, message, f"write `{rewrite}` (for an ARRAY column, pass a list)")
+    # Unsafe: LIKE for a string column, but an ARRAY column wants a list, not one item.
+    return Finding(node, message, f"write `{rewrite}` (for an ARRAY column, pass a list)",
+                   _fix(model, node, rewrite, guessed=True))
+
+
+def _fix(model: SemanticModel, node: cst.Comparison, rewrite: str, guessed: bool) -> Optional[Fix]:
+    if not is_expression(rewrite):
+        return None
+    edit = replace_node(model, node, rewrite)
+    if guessed or has_comment(node):
+        return Fix.unsafe(f"Replace with `{rewrite}`", edit)
+    return Fix.safe(f"Replace with `{rewrite}`", edit)
 
 
 def _sequence(model: SemanticModel, values: cst.BaseExpression) -> str:

@@ -4,7 +4,9 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
+from ..fixes import Fix
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
+from ..rule_fixes import has_comment, is_expression, replace_node
 from ..semantic.mapped import MappedClasses
 from .orm5xx_filter_operators import FILTER_TOKENS, FilterConditions, code, receiver
 
@@ -36,7 +38,8 @@ class IdentityComparisonInFilter(Rule):
             column, other, negated = found
             method = "is_not" if negated else "is_"
             rewrite = f"{receiver(model, column)}.{method}({code(model, other)})"
-            yield Finding(node, _message(code(model, node), other, negated, rewrite), f"write `{rewrite}`")
+            yield Finding(node, _message(code(model, node), other, negated, rewrite), f"write `{rewrite}`",
+                          _fix(context, node, other, rewrite))
 
 
 def _identity_test(node: cst.BaseExpression, mapped: MappedClasses
@@ -53,6 +56,18 @@ def _identity_test(node: cst.BaseExpression, mapped: MappedClasses
     if mapped.is_sql(target.comparator):
         return target.comparator, node.left, negated
     return None
+
+
+def _fix(context: RuleContext, node: cst.Comparison, other: cst.BaseExpression, rewrite: str) -> Optional[Fix]:
+    """Safe against `None`/`True`/`False`: `IS NULL`, `IS true` are what `is` meant. Against
+    anything else, `IS <value>` is rarely what was meant (`==` usually is): unsafe."""
+    if not is_expression(rewrite):
+        return None
+    edit = replace_node(context.model, node, rewrite)
+    singleton = isinstance(other, cst.Name) and other.value in _SINGLETONS
+    if singleton and not has_comment(node):
+        return Fix.safe(f"Replace with `{rewrite}`", edit)
+    return Fix.unsafe(f"Replace with `{rewrite}`", edit)
 
 
 def _message(source: str, other: cst.BaseExpression, negated: bool, rewrite: str) -> str:
