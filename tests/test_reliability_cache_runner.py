@@ -354,7 +354,7 @@ def busy_run(tmp_path: Path):
         (tmp_path / "work" / f"m{index}.py").write_text(source)
     process = subprocess.Popen([sys.executable, "-m", "session_lint", "--no-cache", "-j", "2", "work"],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_default_signal_handling)
     workers: List[int] = []
     try:
         deadline = time.monotonic() + 60
@@ -376,6 +376,13 @@ def busy_run(tmp_path: Path):
 
 @pytest.mark.parametrize("signum, code, message", [(signal.SIGINT, 130, "\nsession-lint: interrupted\n"),
                                                    (signal.SIGTERM, 143, "session-lint: terminated\n")])
+def _default_signal_handling() -> None:
+    """The run starts as from a shell: a disposition the test process inherited or set
+    (an ignored SIGINT or SIGHUP) would otherwise be inherited by session-lint too."""
+    for name in ("SIGINT", "SIGHUP", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def test_a_signal_to_the_process_group_stops_the_run_within_2_seconds(busy_run, signum, code, message) -> None:
     process, workers = busy_run
     start = time.monotonic()
