@@ -374,8 +374,6 @@ def busy_run(tmp_path: Path):
         process.stderr.close()
 
 
-@pytest.mark.parametrize("signum, code, message", [(signal.SIGINT, 130, "\nsession-lint: interrupted\n"),
-                                                   (signal.SIGTERM, 143, "session-lint: terminated\n")])
 def _default_signal_handling() -> None:
     """The run starts as from a shell: a disposition the test process inherited or set
     (an ignored SIGINT or SIGHUP) would otherwise be inherited by session-lint too."""
@@ -383,6 +381,8 @@ def _default_signal_handling() -> None:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
+@pytest.mark.parametrize("signum, code, message", [(signal.SIGINT, 130, "\nsession-lint: interrupted\n"),
+                                                   (signal.SIGTERM, 143, "session-lint: terminated\n")])
 def test_a_signal_to_the_process_group_stops_the_run_within_2_seconds(busy_run, signum, code, message) -> None:
     process, workers = busy_run
     start = time.monotonic()
