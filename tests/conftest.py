@@ -46,6 +46,27 @@ def user_cache_directory(tmp_path_factory):
         os.environ["XDG_CACHE_HOME"] = previous
 
 
+def run_cli(args: Sequence[str], capsys) -> Tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `session-lint ARGS` run in this process."""
+    from session_lint.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err  # type: ignore[return-value]
+
+
+def cli_project(tmp_path, monkeypatch, files: "dict") -> "object":
+    """A git project in `tmp_path` with `files` ({relative path: text}), made the cwd."""
+    (tmp_path / ".git").mkdir()
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture
 def lint():
     return findings

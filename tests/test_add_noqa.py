@@ -7,9 +7,9 @@ from typing import List, Tuple
 
 import pytest
 
-from session_lint.cli import main
 from session_lint.noqa import add_noqa_edits, without_codes
 from session_lint.fixes import apply_edits
+from tests.conftest import cli_project, run_cli
 
 VIEWS = textwrap.dedent('''\
     from sqlalchemy import select
@@ -43,19 +43,12 @@ VIEWS = textwrap.dedent('''\
 
 
 def run(args: List[str], capsys) -> Tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--no-cache", *args])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
+    return run_cli(["--no-cache", *args], capsys)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "views.py").write_text(VIEWS)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_project(tmp_path, monkeypatch, {"app/views.py": VIEWS})  # type: ignore[return-value]
 
 
 def test_add_noqa_suppresses_every_finding_where_noqa_is_read(project: Path, capsys) -> None:

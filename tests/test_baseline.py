@@ -10,8 +10,8 @@ from typing import List, Tuple
 import pytest
 
 from session_lint.baseline import Baseline, normalised_statement
-from session_lint.cli import main
 from session_lint.diagnostics import Diagnostic, Location
+from tests.conftest import cli_project, run_cli
 
 VIEWS = textwrap.dedent('''\
     from sqlalchemy import select
@@ -30,19 +30,12 @@ VIEWS = textwrap.dedent('''\
 
 
 def run(args: List[str], capsys) -> Tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--no-cache", *args])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
+    return run_cli(["--no-cache", *args], capsys)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "views.py").write_text(VIEWS)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_project(tmp_path, monkeypatch, {"app/views.py": VIEWS})  # type: ignore[return-value]
 
 
 def test_write_then_check_hides_every_recorded_finding(project: Path, capsys) -> None:

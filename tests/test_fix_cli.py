@@ -11,6 +11,7 @@ from typing import List, Tuple
 import pytest
 
 from session_lint.cli import main
+from tests.conftest import run_cli
 
 MODELS = textwrap.dedent('''\
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -52,10 +53,7 @@ SAFELY_FIXED = (VIEWS.replace("from sqlalchemy import select\n", "from sqlalchem
 
 
 def run(args: List[str], capsys) -> Tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--no-cache", *args])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
+    return run_cli(["--no-cache", *args], capsys)
 
 
 @pytest.fixture

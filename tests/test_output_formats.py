@@ -11,7 +11,7 @@ from typing import List, Tuple
 
 import pytest
 
-from session_lint.cli import main
+from tests.conftest import run_cli
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -35,10 +35,7 @@ VIEWS = textwrap.dedent('''\
 
 
 def run(args: List[str], capsys) -> Tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--no-cache", *args])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
+    return run_cli(["--no-cache", *args], capsys)
 
 
 @pytest.fixture

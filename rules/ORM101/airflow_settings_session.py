@@ -32,3 +32,19 @@ def clear_missing_dags_committed():
             session.delete(dag)
     session.commit()
     session.close()
+
+
+def logged_by_a_logger():
+    log = logging.getLogger(__name__)
+    session = settings.Session()
+    log.info("session %s", session)
+    for dag in session.query(DagModel).all():
+        session.delete(dag)  # expect: ORM101
+    session.close()
+
+
+def handed_to_a_catalog(catalog):
+    session = settings.Session()
+    catalog.info(session)  # not a logger: it may keep the session and end it
+    for dag in session.query(DagModel).all():
+        session.delete(dag)

@@ -1,5 +1,5 @@
-"""Small questions about one node that every analysis asks: which method a call invokes
-and on what, and the SQLAlchemy method names analyses agree on."""
+"""Small questions about one call that every analysis asks: which method it invokes, and
+what it calls. (The SQLAlchemy method names the analyses agree on are in `names.py`.)"""
 from __future__ import annotations
 
 from typing import Optional
@@ -13,15 +13,6 @@ def method_name(call: cst.CSTNode) -> Optional[str]:
         call = call.expression
     if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
         return call.func.attr.value
-    return None
-
-
-def receiver(call: cst.CSTNode) -> Optional[cst.BaseExpression]:
-    """`x` for a call `x.m(...)` (also awaited); None for anything else."""
-    if isinstance(call, cst.Await):
-        call = call.expression
-    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
-        return call.func.value
     return None
 
 

@@ -147,8 +147,14 @@ class TransactionAnalysis:
         if self.model.scopes.qualified_name(call.func) in _INSPECTING_BUILTINS:
             return True
         func = call.func
-        return isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS and isinstance(
-            func.value, (cst.Name, cst.Attribute)) and "log" in self.model.source_of(func.value).lower()
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS):
+            return False
+        # `logging.info(...)`, or a logger: `log = logging.getLogger(...)`, resolved through imports.
+        scopes = self.model.scopes
+        if scopes.qualified_name(func.value) == "logging":
+            return True
+        made = scopes.single_value(func.value) if isinstance(func.value, cst.Name) else None
+        return isinstance(made, cst.Call) and scopes.qualified_name(made.func) == "logging.getLogger"
 
     # -- ORM101 -----------------------------------------------------------------------------
     def unsaved_work(self) -> List[UnsavedWork]:
