@@ -13,7 +13,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .project.summaries import ProjectSummaries
 
 _ASSIGNMENT = re.compile(
     r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))[ \t]*\(",
@@ -50,6 +53,14 @@ FACTORY_KINDS: Dict[str, str] = {
     "Table": "table",
 }
 _MARKERS = ("sqlalchemy", "sqlmodel")
+
+
+class ModuleScan(Dict[str, "FactoryInfo"]):
+    """What the index keeps of one file: its module-level factories by name (a dict, as the
+    runner and the cache have always handled it), and the module's `ast` facts for the
+    project's function summaries (`project/facts.py`; None when `ast` cannot read it)."""
+
+    facts: Optional[dict] = None
 
 
 @dataclass(frozen=True)
@@ -190,25 +201,51 @@ def _call_arguments(text: str, start: int) -> str:
     return text[start : index - 1]
 
 
-def scan_source(raw: bytes, path: str) -> Dict[str, FactoryInfo]:
-    """The factories one file defines, from its bytes."""
+def scan_source(raw: bytes, path: str) -> ModuleScan:
+    """The factories one file defines and its module facts, from its bytes."""
     from . import engine  # engine imports this module
+    from .project.facts import scan_facts
 
+    found = ModuleScan()
     if len(raw) > engine.MAX_FILE_BYTES:
-        return {}  # a generated file is not linted, and its regex scan would take seconds
-    return scan_text(raw.decode("utf-8", errors="replace"), path)
+        return found  # a generated file is not linted, and its scan would take seconds
+    text = raw.decode("utf-8", errors="replace")
+    found.update(scan_text(text, path))
+    # A package's `__init__` always: calls are resolved through packages (`lib.logging.log()`).
+    if _may_matter(text) or path.endswith("__init__.py"):
+        found.facts = scan_facts(text)
+    return found
 
 
-def encode_scan(found: Dict[str, FactoryInfo]) -> List[object]:
+def _may_matter(text: str) -> bool:
+    """Modules that can take part in a session summary: they mention a session, a commit,
+    a query result or the work methods (the rest of a project is not parsed twice)."""
+    return any(word in text for word in _FACT_WORDS)
+
+
+_FACT_WORDS = ("session", "Session", "commit", ".add(", ".delete(", ".merge(", ".first(", ".get(",
+               "one_or_none", ".scalar(", ".all(", "db.", "flush", "enqueue", "route", "command")
+
+
+def encode_scan(found: Dict[str, FactoryInfo]) -> object:
     """`scan_source`'s answer as JSON values, for the cache (the path is the cache's key)."""
-    return [[info.kind, info.name, [list(pair) for pair in info.options], info.line] for info in found.values()]
+    factories = [[info.kind, info.name, [list(pair) for pair in info.options], info.line] for info in found.values()]
+    facts = getattr(found, "facts", None)
+    return {"factories": factories, "facts": facts}
 
 
-def decode_scan(data: object, path: str) -> Dict[str, FactoryInfo]:
+def decode_scan(data: object, path: str) -> ModuleScan:
     """The inverse of `encode_scan`; ValueError for anything else."""
+    facts = None
+    if isinstance(data, dict):
+        facts = data.get("facts")
+        data = data.get("factories")
+        if facts is not None and not (isinstance(facts, dict) and isinstance(facts.get("functions"), dict)):
+            raise ValueError("not module facts")
     if not isinstance(data, list):
         raise ValueError("not a list of factories")
-    found: Dict[str, FactoryInfo] = {}
+    found = ModuleScan()
+    found.facts = facts
     for item in data:
         kind, name, options, line = item
         pairs = tuple((str(key), str(value)) for key, value in options)
@@ -228,20 +265,26 @@ def scanner_fingerprint() -> str:
         from ._version import __version__
 
         digest = hashlib.sha256(__version__.encode())
-        try:
-            with open(__file__, "rb") as stream:
-                digest.update(stream.read())
-        except OSError:  # no source next to the code (a frozen application): the version decides
-            pass
+        from .project import facts
+
+        for source in (__file__, facts.__file__):
+            try:
+                with open(source, "rb") as stream:
+                    digest.update(stream.read())
+            except OSError:  # no source next to the code (a frozen application): the version decides
+                pass
         _SCANNER_FINGERPRINT.append(digest.hexdigest()[:16])
     return _SCANNER_FINGERPRINT[0]
 
 
 class ProjectIndex:
-    def __init__(self, entries: Optional[Dict[Path, Dict[str, FactoryInfo]]] = None) -> None:
+    def __init__(self, entries: Optional[Dict[Path, Dict[str, FactoryInfo]]] = None,
+                 facts: Optional[Dict[Path, dict]] = None) -> None:
         self._entries: Dict[Path, Dict[str, FactoryInfo]] = entries or {}
+        self._facts: Dict[Path, dict] = facts or {}
+        self._summaries: Optional["ProjectSummaries"] = None
         self._by_suffix: Dict[str, List[Path]] = {}
-        for path in self._entries:
+        for path in {**self._entries, **self._facts}:
             parts = path.with_suffix("").parts
             for length in range(1, len(parts) + 1):
                 self._by_suffix.setdefault("/".join(parts[-length:]), []).append(path)
@@ -263,10 +306,16 @@ class ProjectIndex:
     def from_scans(cls, scanned: Iterable[Tuple[Path, Dict[str, FactoryInfo]]]) -> "ProjectIndex":
         """The index of files already scanned (by `scan_source`, or remembered by the cache)."""
         entries: Dict[Path, Dict[str, FactoryInfo]] = {}
+        facts: Dict[Path, dict] = {}
         for path, found in scanned:
-            if found:  # only these few pay for resolving their path
-                entries[path.resolve()] = found
-        return cls(entries)
+            module_facts = getattr(found, "facts", None)
+            if found or module_facts:  # only these pay for resolving their path
+                resolved = path.resolve()
+                if found:
+                    entries[resolved] = found
+                if module_facts:
+                    facts[resolved] = module_facts
+        return cls(entries, facts)
 
     def __bool__(self) -> bool:
         return bool(self._entries)
@@ -280,6 +329,13 @@ class ProjectIndex:
         return None
 
     def _module_files(self, importer: Optional[str], module: str, level: int) -> List[Path]:
+        key = (importer, module, level)
+        cache = self.__dict__.setdefault("_module_cache", {})
+        if key not in cache:
+            cache[key] = self._find_module_files(importer, module, level)
+        return cache[key]
+
+    def _find_module_files(self, importer: Optional[str], module: str, level: int) -> List[Path]:
         relative = module.replace(".", "/")
         if level:
             if importer is None:
@@ -304,11 +360,107 @@ class ProjectIndex:
         return [self._entries[path][name] for path in sorted(self._entries) for name in sorted(self._entries[path])]
 
     def fingerprint(self) -> str:
+        """Changes when what a linted file can learn from the project changes: a factory, or
+        a function summary (not when a function body changes in a way no summary shows)."""
         digest = hashlib.sha256()
         for path in sorted(self._entries):
             for name, info in sorted(self._entries[path].items()):
                 digest.update(repr((str(path), name, info.kind, info.options)).encode())
+        if self._facts:
+            for item in self.summaries.fingerprint_items():
+                digest.update(repr(item).encode())
         return digest.hexdigest()[:16]
+
+    # -- the whole-project model --------------------------------------------------------------
+    @property
+    def summaries(self) -> "ProjectSummaries":
+        """Function summaries over every module the index has facts of (built on first use)."""
+        if self._summaries is None:
+            from .project.summaries import ProjectSummaries
+
+            facts = {str(path): module for path, module in self._facts.items()}
+            self._summaries = ProjectSummaries(facts, self._module_file_names, self._is_ambient)
+        return self._summaries
+
+    def module_key(self, filename: Optional[str]) -> Optional[str]:
+        """The key of `filename` in the summaries (its resolved path), when the index has it."""
+        if filename is None or not self._facts:
+            return None
+        key = Path(filename).resolve()
+        return str(key) if key in self._facts else None
+
+    def _module_file_names(self, importer: str, module: str, level: int) -> List[str]:
+        return [str(path) for path in self._module_files(importer, module, level)
+                if path in self._facts or path in self._entries]
+
+    def _is_ambient(self, importer: str, dotted: str) -> bool:
+        """Is `dotted`, written in `importer`, the application's shared session: `db.session`
+        of a Flask-SQLAlchemy object, a scoped session registry, a module-level session?"""
+        if dotted.endswith(("getSession()", "get_session()")):
+            return True
+        owner, _, last = dotted.rpartition(".")
+        if last == "session" and owner:
+            if owner.rpartition(".")[2] == "db":
+                return True  # Flask-SQLAlchemy's convention, also when `db` is bound late
+            info = self._symbol(importer, owner)
+            if info is not None:
+                return info.kind == "flask_sqlalchemy"
+            # `from app.model import session` (a module) then `session.session`.
+            return self._module_symbol(importer, owner, "session") in _AMBIENT_KINDS or self._proxy_in_module(
+                importer, owner, "session")
+        if owner:
+            return False
+        info = self._symbol(importer, dotted)
+        return info is not None and info.kind in _AMBIENT_KINDS
+
+    def _proxy_in_module(self, importer: str, module_alias: str, name: str) -> bool:
+        """`session = LocalProxy(lambda: Session())` in the module `module_alias` names."""
+        facts = self._facts.get(Path(importer))
+        imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
+        if imported is None:
+            return False
+        module, imported_name, level = imported
+        target = module if imported_name is None else (f"{module}.{imported_name}" if module else imported_name)
+        for path in self._module_files(importer, target, 0 if imported_name is None else level):
+            other = self._facts.get(path)
+            if other is not None:
+                callee = other.get("assigned", {}).get(name, "")
+                return callee.rpartition(".")[2] in _SESSION_PROXIES
+        return False
+
+    def _symbol(self, importer: str, dotted: str) -> Optional[FactoryInfo]:
+        """The factory that the dotted name `dotted` means in module `importer`."""
+        parts = dotted.split(".")
+        own = self._entries.get(Path(importer), {})
+        if len(parts) == 1 and parts[0] in own:
+            return own[parts[0]]
+        facts = self._facts.get(Path(importer))
+        imported = facts["imports"].get(parts[0]) if facts else None
+        if imported is None:
+            return None
+        module, name, level = imported
+        if name is None:
+            return self.lookup(importer, ".".join([module, *parts[1:-1]]), 0, parts[-1]) if len(parts) > 1 else None
+        if len(parts) == 1:
+            return self.lookup(importer, module, level, name)
+        # `from app import models` then `models.db`.
+        submodule = f"{module}.{name}" if module else name
+        return self.lookup(importer, ".".join([submodule, *parts[1:-1]]), level, parts[-1])
+
+    def _module_symbol(self, importer: str, module_alias: str, name: str) -> Optional[str]:
+        facts = self._facts.get(Path(importer))
+        imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
+        if imported is None:
+            return None
+        module, imported_name, level = imported
+        target = module if imported_name is None else (f"{module}.{imported_name}" if module else imported_name)
+        info = self.lookup(importer, target, 0 if imported_name is None else level, name)
+        return info.kind if info is not None else None
+
+
+_AMBIENT_KINDS = frozenset({"scoped_session", "session", "async_session"})
+# Module-level objects that stand for the request's session.
+_SESSION_PROXIES = frozenset({"LocalProxy", "scoped_session", "Session", "async_scoped_session"})
 
 
 class LazyProjectIndex(ProjectIndex):
@@ -323,7 +475,8 @@ class LazyProjectIndex(ProjectIndex):
         if not self._built:
             self._built = True
             built = self._build()
-            self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix)
+            self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix, _facts=built._facts,
+                                 _summaries=None)
 
     def lookup(self, importer, module, level, name):  # type: ignore[override]
         self._ensure()
@@ -344,6 +497,15 @@ class LazyProjectIndex(ProjectIndex):
     def __bool__(self) -> bool:
         self._ensure()
         return super().__bool__()
+
+    @property
+    def summaries(self) -> "ProjectSummaries":
+        self._ensure()
+        return super().summaries
+
+    def module_key(self, filename: Optional[str]) -> Optional[str]:
+        self._ensure()
+        return super().module_key(filename)
 
 
 EMPTY_INDEX = ProjectIndex()

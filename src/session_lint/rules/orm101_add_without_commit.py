@@ -44,12 +44,15 @@ class AddWithoutCommit(Rule):
 
     def describe(self, work: UnsavedWork, context: RuleContext) -> str:
         session = work.session.label
-        what = f"`{session}.{work.method}()`"
-        lost = _what_is_lost(work, context)
         why = _why(work, context)
         if work.committed_elsewhere:
             why += f" (`{session}.commit()` is not reached on this path)"
-        return f"{what} is never committed: {why}, so {lost}"
+        if work.helper is not None:
+            line = context.line_of(work.call)
+            return (f"the work `{work.helper.name}()` leaves in `{session}` on line {line} is never committed "
+                    f"(`{work.helper.name}()` adds to the session and does not commit): {why}, so it is discarded")
+        what = f"`{session}.{work.method}()`"
+        return f"{what} is never committed: {why}, so {_what_is_lost(work, context)}"
 
 
 def _why(work: UnsavedWork, context: RuleContext) -> str:
@@ -73,7 +76,36 @@ def _why(work: UnsavedWork, context: RuleContext) -> str:
         ends = f"returns on line {line}" if line is not None else "ends"
         return f"the command `{work.scope_name}()` {ends} without {commit}, and nothing commits the session after it"
     where = f"on line {line}" if line is not None else "at its end"
+    if work.end == "job-end":
+        return (f"the job `{work.scope_name}()` returns {where} without {commit}, "
+                "and nothing commits the session after it")
+    if work.end == "dependency-end":
+        return (f"the handler `{work.scope_name}()` returns {where} without {commit}, and the "
+                "dependency that made the session closes it without committing")
+    if work.end == "callers-end":
+        return _callers(work, context)
     return f"`{work.scope_name}()` returns {where} without {commit} and the session it created is dropped"
+
+
+def _callers(work: UnsavedWork, context: RuleContext) -> str:
+    commit = f"`{work.session.label}.commit()`"
+    sites = [f"`{site.caller[1].rpartition('.')[2]}()` ({_relative(site.caller[0], context)}:{site.line})"
+             for site in work.callers]
+    if len(sites) == 1:
+        return (f"`{work.scope_name}()` does not commit, and its only caller {sites[0]} ends the request, "
+                f"command or job without {commit} after calling it")
+    shown = ", ".join(sites[:3]) + (f" and {len(sites) - 3} more" if len(sites) > 3 else "")
+    return (f"`{work.scope_name}()` does not commit, and none of its callers ({shown}) calls {commit} "
+            "after it before the request, command or job ends")
+
+
+def _relative(path: str, context: RuleContext) -> str:
+    import os
+
+    try:
+        return os.path.relpath(path, str(context.settings.root))
+    except ValueError:  # another drive on Windows
+        return path
 
 
 def _what_is_lost(work: UnsavedWork, context: RuleContext) -> str:

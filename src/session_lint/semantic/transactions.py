@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -13,12 +13,15 @@ from . import sessions as origins
 from .enclosing import calls_in
 from .flow import RAISE, RETURN, State
 from .session_flow import SessionFlow
-from .scopes import Binding
+from .scopes import Binding, dotted_name
 from .sessions import TRANSACTION, Creation, SessionRef
 from .tree import SCOPE_BOUNDARY, iter_children
 from .nodes import is_method_call, method_name
+from .project_calls import ProjectCalls
+from ..project.summaries import AMBIENT
 
 if TYPE_CHECKING:
+    from ..project.summaries import CallSite, Summary
     from . import SemanticModel
 
 WORK_METHODS = names.WORK_METHODS
@@ -84,6 +87,11 @@ class UnsavedWork:
     scope_name: str
     # The session is committed somewhere in the function, just not on every path.
     committed_elsewhere: bool
+    # The project function whose call leaves the work (`save_to_db(...)`), when it is not
+    # this function's own add/delete/merge.
+    helper: Optional["Summary"] = None
+    # For work reported in a helper: the calls that leave it uncommitted.
+    callers: Tuple["CallSite", ...] = ()
 
 
 class TransactionAnalysis:
@@ -173,13 +181,50 @@ class TransactionAnalysis:
                     continue
                 if self.model.sessions.session_of(func.value) is not None:
                     scopes_with_work[owner] = None
+        # Functions whose work is done by project helpers they call.
+        project = self.model.get(ProjectCalls)
+        if project.summaries is not None:
+            for function in tree.of_type(cst.FunctionDef):
+                summary = project.of_function(function)
+                if summary is not None and (summary.pending or summary.calls_work):
+                    scopes_with_work[function] = None
         found: List[UnsavedWork] = []
         for owner in scopes_with_work:
             flow = _UnsavedWorkFlow(self, owner)
             flow.run_function(owner.body)  # type: ignore[attr-defined]
             found.extend(flow.results())
+        reported = {work.call for work in found}
+        found.extend(work for work in self._left_to_callers() if work.call not in reported)
         found.sort(key=lambda work: self.model.line_of(work.call))
         return found
+
+    def _left_to_callers(self) -> Iterator[UnsavedWork]:
+        """A model method that adds to the application's session and leaves the commit to
+        its callers (`user.reset_password(token, pw)` in a view), when every call of it in
+        the project is in a request handler, command or job that does not commit after it.
+        Such callers reach the method through an object we cannot type, so the flow of the
+        caller cannot see it: the work is reported where it is added."""
+        project = self.model.get(ProjectCalls)
+        summaries = project.summaries
+        if summaries is None:
+            return
+        for function in self.model.tree.of_type(cst.FunctionDef):
+            summary = project.of_function(function)
+            if summary is None or summary.entry is not None or AMBIENT not in summary.pending:
+                continue
+            sites = summaries.callers_by_name(summary.key)
+            if not sites or any(site.commits_after or summaries.summaries[site.caller].entry is None
+                                for site in sites):
+                continue
+            for call in calls_in(function.body):
+                if method_name(call) not in WORK_METHODS:
+                    continue
+                ref = self.model.sessions.session_of(call.func.value)  # type: ignore[attr-defined]
+                if ref is None or ref.origin not in (origins.FRAMEWORK, origins.GLOBAL):
+                    continue
+                yield UnsavedWork(call=call, method=method_name(call) or "add", session=ref, end="callers-end",
+                                  end_node=None, scope_name=function.name.value, committed_elsewhere=False,
+                                  callers=tuple(sites))
 
     # -- helpers shared with other analyses ---------------------------------------------------
     def is_view(self, function: cst.CSTNode) -> bool:
@@ -453,10 +498,18 @@ class _UnsavedWorkFlow(SessionFlow):
     def __init__(self, analysis: TransactionAnalysis, owner: cst.CSTNode) -> None:
         super().__init__(analysis.model, owner)
         self.analysis = analysis
-        self.is_view = analysis.is_view(owner)
-        self.is_command = not self.is_view and analysis.is_command(owner)
-        # A request handler or a command: the framework's session is not committed after it.
-        self.ends_framework_session = self.is_view or self.is_command
+        self.project = analysis.model.get(ProjectCalls)
+        summary = self.project.of_function(owner)
+        entry = summary.entry if summary is not None else None
+        self.is_view = analysis.is_view(owner) or entry == "view"
+        self.is_command = not self.is_view and (analysis.is_command(owner) or entry == "command")
+        # A function the project hands to a job queue or a thread (`queue.enqueue(job)`).
+        self.is_job = not (self.is_view or self.is_command) and entry == "job"
+        # A request handler, a command or a job: the framework's session is not committed after it.
+        self.ends_framework_session = self.is_view or self.is_command or self.is_job
+        self.helpers: Dict[cst.Call, "Summary"] = {}
+        self.helper_keys: Dict[cst.Call, str] = {}  # the session a helper call leaves work in
+        self._framework: Optional[SessionRef] = None
         self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
         self.refs: Dict[str, SessionRef] = {}
         self.methods: Dict[cst.Call, str] = {}
@@ -536,7 +589,21 @@ class _UnsavedWorkFlow(SessionFlow):
             self.refs[key] = ref
             self.methods[event.node] = method
             return state | {(key, event.node, False)}
-        if method in SETTLE_METHODS or method == "handoff":
+        if method == "handoff":
+            effect = self._handoff_effect(event)
+            if effect == "keep":
+                return state
+            if effect is not None:
+                call, helper = effect
+                if not self._tracked(ref) or any(key in keys for keys in self.autocommit):
+                    return state
+                self.refs[key] = ref
+                self.methods[call] = "helper"
+                self.helpers[call] = helper
+                self.helper_keys[call] = key
+                return state | {(key, call, False)}
+            return _drop(state, key)
+        if method in SETTLE_METHODS:
             if method == "commit":
                 assert isinstance(event.node, cst.Call)
                 self.commits.setdefault(key, []).append(event.node)
@@ -558,18 +625,69 @@ class _UnsavedWorkFlow(SessionFlow):
     def _events(self, node: Optional[cst.CSTNode], state: State) -> State:
         for event in self.analysis.events_in(node, self.resolve):
             state = self._apply(event, state)
-        if node is not None and state and self.ends_framework_session:
-            state = self._drop_framework_if_helper_commits(node, state)
+        if node is not None and self.ends_framework_session:
+            state = self._framework_helpers(node, state)
         return state
 
-    def _drop_framework_if_helper_commits(self, node: cst.CSTNode, state: State) -> State:
-        framework = {key for key, _, _ in state if self.refs[key].origin == origins.FRAMEWORK}
-        if not framework:
-            return state
-        for call in calls_in(node):
-            if self.analysis.may_commit_framework_session(call):
-                return frozenset(fact for fact in state if fact[0] not in framework)
+    def _handoff_effect(self, event: SessionEvent) -> Union[None, str, Tuple[cst.Call, "Summary"]]:
+        """What the project function the session is passed to does with it: "keep" (it only
+        reads), (call, summary) when it leaves work uncommitted, None when it may commit,
+        roll back, keep the session or is not a project function we know."""
+        tree = self.model.tree
+        argument = tree.parent_of(event.node)
+        call = tree.parent_of(argument) if isinstance(argument, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(argument, cst.Arg):
+            return None
+        helper = self.project.callee(call)
+        if helper is None:
+            return None
+        slot = self.project.parameter_for(call, argument, helper)
+        if slot is None or slot in helper.commits or slot in helper.settles or slot in helper.escapes:
+            return None
+        if slot in helper.pending:
+            return call, helper
+        return "keep"
+
+    def _framework_helpers(self, node: cst.CSTNode, state: State) -> State:
+        """Project functions called here that commit the framework's session (its pending
+        work is then saved) or leave work in it that this handler must commit."""
+        calls = sorted(calls_in(node), key=lambda call: _position(self.model, call))
+        for call in calls:
+            helper = self.project.callee(call)
+            framework = {key for key, _, _ in state if self.refs[key].origin == origins.FRAMEWORK}
+            if helper is None:
+                if framework and self.analysis.may_commit_framework_session(call):
+                    state = frozenset(fact for fact in state if fact[0] not in framework)
+                continue
+            if AMBIENT in helper.commits or AMBIENT in helper.settles:
+                state = frozenset(fact for fact in state if fact[0] not in framework)
+            elif AMBIENT in helper.pending and call not in self.reports and not self.autocommit_framework():
+                ref = self._framework_ref(helper)
+                self.refs[ref.key] = ref
+                self.methods[call] = "helper"
+                self.helpers[call] = helper
+                self.helper_keys[call] = ref.key
+                state = state | {(ref.key, call, False)}
         return state
+
+    def autocommit_framework(self) -> bool:
+        return any(self.refs.get(key) is not None and self.refs[key].origin == origins.FRAMEWORK
+                   for keys in self.autocommit for key in keys)
+
+    def _framework_ref(self, helper: "Summary") -> SessionRef:
+        """The application's session as this function writes it, else as the helper does."""
+        if self._framework is None:
+            for call in self.model.tree.of_type(cst.Call):
+                func = call.func
+                if isinstance(func, cst.Attribute) and self.model.tree.inside(call, self.owner):
+                    ref = self.model.sessions.session_of(func.value)
+                    if ref is not None and ref.origin == origins.FRAMEWORK:
+                        self._framework = ref
+                        break
+        if self._framework is not None:
+            return self._framework
+        label = helper.ambient_label or "db.session"
+        return SessionRef(label, label, origins.FRAMEWORK)
 
     # -- flow hooks -------------------------------------------------------------------------
     def apply(self, node: cst.CSTNode, state: State) -> State:
@@ -632,7 +750,25 @@ class _UnsavedWorkFlow(SessionFlow):
             if origin == origins.LOCAL:
                 self._report(state, {key}, "function-end", node)
             elif origin == origins.FRAMEWORK and self.ends_framework_session:
-                self._report(state, {key}, "view-end" if self.is_view else "command-end", node)
+                end = "view-end" if self.is_view else "command-end" if self.is_command else "job-end"
+                self._report(state, {key}, end, node)
+            elif origin == origins.PARAM and self.is_view and self._closed_by_dependency(self.refs[key]):
+                self._report(state, {key}, "dependency-end", node)
+
+    def _closed_by_dependency(self, ref: SessionRef) -> bool:
+        """`db: Session = Depends(get_db)` where the project's `get_db` yields a session it
+        makes and never commits it: the session ends, uncommitted, when the handler returns."""
+        binding = ref.binding
+        if binding is None or binding.kind != "param":
+            return False
+        dependency = _depends_target(binding.value) or _depends_target(binding.annotation)
+        summaries = self.project.summaries
+        target = dotted_name(dependency) if dependency is not None else None
+        if summaries is None or target is None:
+            return False
+        found = summaries.resolve(self.project.module, "", target)  # type: ignore[arg-type]
+        summary = summaries.summaries.get(found) if found is not None else None
+        return summary is not None and summary.yields_session and not summary.commits_own and not summary.commits
 
     def _report(self, state: State, keys: Set[str], end: str, node: Optional[cst.CSTNode]) -> None:
         for key, call, _ in state:
@@ -644,15 +780,19 @@ class _UnsavedWorkFlow(SessionFlow):
             UnsavedWork(
                 call=call,
                 method=self.methods[call],
-                session=self.refs[_key_of(call, self)],
+                session=self.refs[self._fact_key(call)],
                 end=end,
                 end_node=node,
                 scope_name=self.scope_name,
                 committed_elsewhere=any(_same_binding(self.model, commit, call)
-                                        for commit in self.commits.get(_key_of(call, self), ())),
+                                        for commit in self.commits.get(self._fact_key(call), ())),
+                helper=self.helpers.get(call),
             )
             for call, (end, node) in self.reports.items()
         ]
+
+    def _fact_key(self, call: cst.Call) -> str:
+        return self.helper_keys[call] if call in self.helper_keys else _key_of(call, self)
 
 
 def _key_of(call: cst.Call, flow: _UnsavedWorkFlow) -> str:
@@ -661,6 +801,16 @@ def _key_of(call: cst.Call, flow: _UnsavedWorkFlow) -> str:
     ref = flow.model.sessions.session_of(func.value)
     assert ref is not None
     return ref.key
+
+
+def _depends_target(node: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`get_db` in `Depends(get_db)`, also inside `Annotated[Session, Depends(get_db)]`."""
+    if node is None:
+        return None
+    for call in calls_in(node):
+        if isinstance(call.func, (cst.Name, cst.Attribute)) and (dotted_name(call.func) or "").rpartition(".")[2] == "Depends":
+            return call.args[0].value if call.args else None
+    return None
 
 
 def _drop(state: State, key: str) -> State:
@@ -686,3 +836,8 @@ def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.
 
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
     return ref.binding is not None and ref.binding.statement is statement
+
+
+def _position(model: "SemanticModel", node: cst.CSTNode) -> Tuple[int, int]:
+    start = model.positions.start(node)
+    return start.line, start.column

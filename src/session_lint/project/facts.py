@@ -1,0 +1,451 @@
+"""What one module tells the rest of the project, read with `ast` (never a text search that
+a docstring or a comment can fool).
+
+The facts are plain JSON values so that the cache can keep them per file and a single-file
+run, stdin or the editor server can rebuild the project's summaries without parsing the
+project again. They are deliberately flow-insensitive: the per-function flows of the rules
+work on libcst; what crosses a module boundary is "this function adds to the session it is
+given and never commits it", not a path.
+
+A session *slot* names a session the way a function sees it:
+- ``p:<name>``: a parameter (the caller's session);
+- ``g:<dotted>``: a module-level object or an attribute path (`db.session`, `models.db.session`,
+  `DBSession`), resolved to "the application's ambient session" by the project;
+- ``m:<attr>``: `self.<attr>` of a class that keeps its session.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Set, Tuple
+
+FactsJSON = Dict[str, object]
+
+# Session methods that leave pending work until a commit.
+WORK = frozenset({"add", "add_all", "delete", "merge"})
+# `session.commit()`, and `t.commit()` of `t = session.begin()`.
+COMMIT = frozenset({"commit"})
+SETTLE = frozenset({"rollback", "close", "expunge_all"})
+FLUSH = frozenset({"flush"})
+# A query result that is None when no row matches.
+NONE_ABLE = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar"})
+ROWS = frozenset({"all"})
+# Parameter and attribute names that hold a session in the code we have read.
+SESSION_NAMES = frozenset({
+    "session", "db", "sess", "db_session", "dbsession", "dbs", "sa_session", "async_session",
+    "db_sess", "s", "ses", "orm_session", "sql_session", "dbsess",
+})
+MEMBER_SESSION_NAMES = frozenset({
+    "session", "db", "_session", "db_session", "dbsession", "_db", "sa_session", "_db_session",
+    "_sa_session",
+})
+SESSION_TYPES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
+VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route"})
+# Calls that take a function to run later as a job or in a thread.
+JOB_TAKERS = frozenset({
+    "enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "add_job",
+    "Thread", "Process", "run_in_executor", "start_new_thread", "spawn", "Job",
+})
+# `Job.create(make_schedule, ...)` (rq): `create` only when its receiver is a Job class.
+_JOB_CLASSES = frozenset({"Job"})
+
+
+def scan_facts(text: str) -> Optional[FactsJSON]:
+    """The module's facts, or None when `ast` cannot read it (the lint pass reports that)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return _ModuleScanner().scan(tree)
+
+
+def dotted(node: ast.AST) -> Optional[str]:
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _ModuleScanner:
+    def __init__(self) -> None:
+        self.imports: Dict[str, List[object]] = {}
+        self.classes: Dict[str, Dict[str, object]] = {}
+        self.functions: Dict[str, Dict[str, object]] = {}
+        self.jobs: Set[str] = set()
+        self.top_level: Set[str] = set()
+        # Module-level `name = callee(...)`: name -> the callee's dotted name.
+        self.assigned: Dict[str, str] = {}
+
+    def scan(self, tree: ast.Module) -> FactsJSON:
+        for statement in tree.body:
+            self._top_level(statement)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self._job_references(node)
+        return {
+            "imports": self.imports,
+            "classes": self.classes,
+            "functions": self.functions,
+            "jobs": sorted(self.jobs),
+            "assigned": self.assigned,
+        }
+
+    def _top_level(self, statement: ast.stmt) -> None:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    self.imports[alias.asname] = [alias.name, None, 0]
+                else:
+                    head = alias.name.split(".")[0]
+                    self.imports[head] = [head, None, 0]
+        elif isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                if alias.name != "*":
+                    self.imports[alias.asname or alias.name] = [statement.module or "", alias.name, statement.level]
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions[statement.name] = _FunctionScanner(statement, None).scan()
+        elif isinstance(statement, ast.ClassDef):
+            methods: List[str] = []
+            for item in statement.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    methods.append(item.name)
+                    self.functions[f"{statement.name}.{item.name}"] = _FunctionScanner(item, statement).scan()
+            self.classes[statement.name] = {
+                "bases": [name for name in (dotted(base) for base in statement.bases) if name],
+                "methods": methods,
+                "line": statement.lineno,
+            }
+        elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+            callee = _made_by(statement.value)
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and callee:
+                    self.assigned[target.id] = callee
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            # `session: orm.Session = cast(orm.Session, LocalProxy(...))`: the annotation says it.
+            if _annotation_is_session(statement.annotation):
+                self.assigned[statement.target.id] = "Session"
+            elif isinstance(statement.value, ast.Call):
+                callee = _made_by(statement.value)
+                if callee:
+                    self.assigned[statement.target.id] = callee
+        elif isinstance(statement, (ast.If, ast.Try)):
+            # `try: from x import y / except ImportError: ...` and `if TYPE_CHECKING:` imports.
+            for child in ast.iter_child_nodes(statement):
+                if isinstance(child, (ast.Import, ast.ImportFrom)):
+                    self._top_level(child)
+                elif isinstance(child, ast.ExceptHandler):
+                    for inner in child.body:
+                        if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                            self._top_level(inner)
+
+    def _job_references(self, call: ast.Call) -> None:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        is_job_taker = name in JOB_TAKERS or (
+            name == "create" and isinstance(func, ast.Attribute) and dotted(func.value) in _JOB_CLASSES)
+        if not is_job_taker:
+            return
+        candidates = list(call.args[:1]) + [kw.value for kw in call.keywords if kw.arg in ("target", "func", "f")]
+        for value in candidates:
+            text = dotted(value)
+            if text:
+                self.jobs.add(text)
+
+
+class _FunctionScanner:
+    def __init__(self, function: ast.AST, owner: Optional[ast.ClassDef]) -> None:
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.function = function
+        self.owner = owner
+        arguments = function.args
+        all_args = [*getattr(arguments, "posonlyargs", []), *arguments.args, *arguments.kwonlyargs]
+        self.params: List[str] = [arg.arg for arg in all_args]
+        self.session_params: Set[str] = {
+            arg.arg for arg in all_args
+            if arg.arg in SESSION_NAMES or _annotation_is_session(arg.annotation)
+        }
+        self.work: List[List[object]] = []
+        self.commits: Set[str] = set()
+        self.settles: Set[str] = set()
+        self.flushes: Set[str] = set()
+        self.calls: List[List[object]] = []
+        self.returns: Set[str] = set()
+        self.transactions: Dict[str, str] = {}  # t -> slot, for `t = session.begin()`
+        self.aliases: Dict[str, str] = {}  # `s = db.session`: s -> g:db.session
+        # `t = session.begin_nested()` anywhere inside (wrappers too): `t.commit()` only
+        # releases a savepoint.
+        self.savepoints: Set[str] = {
+            target.id for node in ast.walk(function) if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "begin_nested"
+            for target in node.targets if isinstance(target, ast.Name)}
+        self.none_names: Dict[str, int] = {}  # x = <none-able query>, by name
+        self.row_names: Set[str] = set()
+        self.checked: Set[str] = set()  # names tested for None / truthiness
+        self.yields_session = False
+        self.commits_local = False  # commits a session it made itself (a dependency's own)
+        self.local_sessions: Set[str] = set()
+        # Names bound in the function: `seen.add(x)` on a local set is no session.
+        self.locals: Set[str] = {
+            node.id for node in _walk_own(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+
+    def scan(self) -> Dict[str, object]:
+        function = self.function
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        body_nodes = list(_walk_own(function))
+        for node in body_nodes:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                self._assignment(node.targets[0].id, node.value)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                self._assignment(node.target.id, node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name) and _makes_session(item.context_expr):
+                        self.local_sessions.add(item.optional_vars.id)
+        for node in body_nodes:
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Return) and node.value is not None:
+                self._return(node.value)
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                value = node.value
+                if isinstance(value, ast.Name) and (value.id in self.local_sessions or value.id in SESSION_NAMES):
+                    self.yields_session = True
+            elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+                self._tested(node.test)
+            elif isinstance(node, ast.BoolOp):
+                for value in node.values:
+                    self._tested(value)
+        returns = set(self.returns)
+        if "name" in returns:
+            returns.discard("name")
+        return {
+            "line": function.lineno,
+            "params": self.params,
+            "session_params": sorted(self.session_params),
+            "entry": self._entry(),
+            "work": self.work,
+            "commits": sorted(self.commits),
+            "settles": sorted(self.settles),
+            "flushes": sorted(self.flushes),
+            "calls": self.calls,
+            "returns": sorted(returns),
+            "yields_session": self.yields_session,
+            "commits_local": self.commits_local,
+            "is_async": isinstance(function, ast.AsyncFunctionDef),
+            "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
+            # A commit anywhere inside, nested wrappers included: a decorator that commits.
+            "wraps_commit": any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+                and not (isinstance(node.func.value, ast.Name) and node.func.value.id in self.savepoints)
+                for node in ast.walk(function)),
+        }
+
+    # -- sessions ---------------------------------------------------------------------------
+    def slot(self, node: ast.AST) -> Optional[str]:
+        """The session `node` stands for, as a slot; None when it is not one we know."""
+        if isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in self.session_params:
+                return f"p:{name}"
+            if name in self.transactions:
+                return self.transactions[name]
+            if name in self.aliases:
+                return self.aliases[name]
+            if name in self.local_sessions:
+                return f"l:{name}"
+            if name in self.params or name in self.locals:
+                return None
+            return f"g:{name}"
+        if isinstance(node, ast.Attribute):
+            text = dotted(node)
+            if text is None:
+                return None
+            if text.startswith("self.") and text.count(".") == 1:
+                return f"m:{node.attr}" if node.attr in MEMBER_SESSION_NAMES else None
+            head = text.split(".")[0]
+            if head in self.params or head in ("self", "cls"):
+                return None
+            if node.attr == "session":
+                return f"g:{text}"
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            text = dotted(node.func)
+            if text is not None and text.endswith(("getSession", "get_session")) and not text.startswith("self."):
+                return f"g:{text}()"
+        return None
+
+    def _assignment(self, name: str, value: ast.AST) -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, (ast.Attribute, ast.Name)):
+            slot = self.slot(value)
+            if slot is not None and (slot.startswith(("p:", "m:")) or slot.endswith(".session")):
+                self.aliases[name] = slot
+            return
+        if isinstance(value, ast.Call):
+            method = value.func.attr if isinstance(value.func, ast.Attribute) else None
+            if method in ("begin", "begin_nested", "get_transaction") and isinstance(value.func, ast.Attribute):
+                slot = self.slot(value.func.value)
+                if slot is not None and method != "begin_nested":
+                    self.transactions[name] = slot
+                return
+            if _makes_session(value):
+                self.local_sessions.add(name)
+                return
+            if method in NONE_ABLE or _is_get(value):
+                self.none_names[name] = value.lineno
+                return
+            if method in ROWS:
+                self.row_names.add(name)
+
+    def _tested(self, test: ast.AST) -> None:
+        for node in ast.walk(test):
+            if isinstance(node, ast.Name):
+                self.checked.add(node.id)
+
+    def _call(self, call: ast.Call) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            slot = self.slot(func.value)
+            if slot is not None and slot.startswith("l:") and method in COMMIT:
+                self.commits_local = True
+            if slot is not None and not slot.startswith("l:"):
+                if method in WORK and (slot.startswith(("p:", "m:")) or _looks_ambient(slot)):
+                    self.work.append([slot, call.lineno])
+                    return
+                if method in COMMIT:
+                    self.commits.add(slot)
+                    return
+                if method in SETTLE:
+                    self.settles.add(slot)
+                    return
+                if method in FLUSH:
+                    self.flushes.add(slot)
+                    return
+        callee = dotted(func)
+        if callee is None or callee in _BUILTINS:
+            return
+        arguments: List[List[object]] = []
+        for position, argument in enumerate(call.args):
+            slot = self.slot(argument.value if isinstance(argument, ast.Starred) else argument)
+            if slot is not None and _passable(slot):
+                arguments.append([position, slot])
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                continue
+            slot = self.slot(keyword.value)
+            if slot is not None and _passable(slot):
+                arguments.append([keyword.arg, slot])
+        self.calls.append([callee, call.lineno, call.col_offset, arguments])
+
+    def _return(self, value: ast.AST) -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call):
+            method = value.func.attr if isinstance(value.func, ast.Attribute) else None
+            if method in NONE_ABLE or _is_get(value):
+                self.returns.add("none")
+            elif method in ROWS:
+                self.returns.add("rows")
+            else:
+                callee = dotted(value.func)
+                if callee:
+                    self.returns.add(f"call:{callee}")
+        elif isinstance(value, ast.Name):
+            if value.id in self.none_names and value.id not in self.checked:
+                self.returns.add("none")
+            elif value.id in self.row_names:
+                self.returns.add("rows")
+
+    def _entry(self) -> Optional[str]:
+        function = self.function
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for decorator in function.decorator_list:
+            callee = _callee(decorator)
+            last = callee.attr if isinstance(callee, ast.Attribute) else callee.id if isinstance(callee, ast.Name) else ""
+            if isinstance(decorator, ast.Call) and isinstance(callee, ast.Attribute) and last in VIEW_DECORATORS:
+                return "view"
+            if last == "command":
+                return "command"
+        return None
+
+
+_BUILTINS = frozenset("""len isinstance str int float bool list dict set tuple print repr range
+enumerate zip sorted reversed min max sum any all getattr setattr hasattr type super iter next
+open format round abs map filter id hash vars dir issubclass callable""".split())
+
+
+def _makes_session(value: ast.AST) -> bool:
+    """`Session(engine)`, `SessionLocal()`, `self.maker()`: a session this function owns."""
+    if not isinstance(value, ast.Call):
+        return False
+    callee = dotted(value.func) or ""
+    last = callee.rpartition(".")[2]
+    return last in ("Session", "AsyncSession") or last.endswith(("SessionLocal", "_session", "session_maker"))
+
+
+def _made_by(call: ast.Call) -> Optional[str]:
+    """The callee that makes a module-level object, seeing through `cast(T, value)`."""
+    callee = dotted(call.func)
+    if callee is not None and callee.rpartition(".")[2] == "cast" and len(call.args) == 2 and isinstance(
+            call.args[1], ast.Call):
+        return dotted(call.args[1].func)
+    return callee
+
+
+def _callee(decorator: ast.AST) -> ast.AST:
+    return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def _walk_own(function: ast.AST):
+    """The nodes of a function's body, not entering nested functions, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _annotation_is_session(annotation: Optional[ast.AST]) -> bool:
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return any(name in annotation.value for name in SESSION_TYPES)
+    for node in ast.walk(annotation):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        if name in SESSION_TYPES:
+            return True
+    return False
+
+
+def _is_get(call: ast.Call) -> bool:
+    """`session.get(Model, id)` / `Model.query.get(id)`: None for a missing row."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "get" and call.args):
+        return False
+    receiver = dotted(func.value) or ""
+    last = receiver.rpartition(".")[2]
+    return last == "query" or last in SESSION_NAMES or receiver.endswith(".session")
+
+
+def _looks_ambient(slot: str) -> bool:
+    """`g:` slots worth recording: attribute paths ending in `.session` and module-level
+    names (the project decides which are sessions)."""
+    return slot.startswith("g:")
+
+
+def _passable(slot: str) -> bool:
+    return slot.startswith(("p:", "g:", "m:"))
+
+
+def split_slot(slot: str) -> Tuple[str, str]:
+    kind, _, rest = slot.partition(":")
+    return kind, rest

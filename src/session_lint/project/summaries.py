@@ -1,0 +1,414 @@
+"""Function summaries over the whole project, computed bottom-up over its call graph.
+
+Each module's `facts` (see `facts.py`) say what a function does with the sessions it
+can reach; here calls are resolved across modules (imports, re-exports, classes and their
+bases, `self.method()`), and what a callee does is carried back to its callers until
+nothing changes:
+
+- `commits`: the sessions the function may commit (a caller's pending work is then not
+  certainly lost, and a failed commit inside it is the caller's error to recover from);
+- `pending`: the sessions it adds to, deletes from or merges into and never commits nor
+  rolls back: work that is the caller's to commit;
+- `escapes`: sessions it hands to code we cannot see (nothing certain follows);
+- `returns_none` / `returns_rows`: it returns a query result that is None when no row
+  matches, or the loaded rows of a query;
+- `raises_db`: it commits or flushes, so a database error can come out of it;
+- `entry`: a request handler, a command or a job: nothing commits the application's
+  session after it returns.
+
+A session is named by slot: ``ambient`` (the application's `db.session` / scoped session /
+module-level session), ``p:<param>`` or ``m:<attribute of self>``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+AMBIENT = "ambient"
+FunctionKey = Tuple[str, str]  # (file path, "name" or "Class.method")
+ModuleFiles = Callable[[str, str, int], List[str]]  # (importer, module, level) -> candidate files
+AmbientTest = Callable[[str, str], bool]  # (file path, dotted expression) -> is the ambient session
+_VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch_request"})
+_VIEW_BASES = frozenset({"MethodView", "View", "Resource"})
+# Names too common to resolve by name alone on a receiver of unknown type.
+_GENERIC_METHODS = frozenset("""get post put patch delete save create update add remove commit
+run execute close open start stop send load dump read write process handle validate clear reset
+set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
+_MAX_ROUNDS = 12
+_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False)
+
+
+@dataclass
+class Summary:
+    key: FunctionKey
+    line: int
+    params: Tuple[str, ...]
+    entry: Optional[str] = None  # view | command | job
+    commits: Set[str] = field(default_factory=set)
+    pending: Set[str] = field(default_factory=set)
+    escapes: Set[str] = field(default_factory=set)
+    settles: Set[str] = field(default_factory=set)
+    raises_db: bool = False
+    returns_none: bool = False
+    returns_rows: bool = False
+    yields_session: bool = False
+    commits_own: bool = False  # commits a session it made itself
+    calls_work: bool = False  # calls a project function that leaves work in a session it passes
+    ambient_label: str = ""  # how the ambient session is written where this function reaches it
+    # The lines of the work (add/delete/merge, or a call that leaves work) by slot.
+    work_lines: Dict[str, List[int]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.key[1].rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    caller: FunctionKey
+    line: int
+    commits_after: bool  # the caller commits the ambient session at a later line
+
+
+class ProjectSummaries:
+    def __init__(self, facts: Dict[str, dict], module_files: ModuleFiles, is_ambient: AmbientTest) -> None:
+        self.facts = facts
+        self.module_files = module_files
+        self.is_ambient = is_ambient
+        self.summaries: Dict[FunctionKey, Summary] = {}
+        self._resolved: Dict[Tuple[str, str, str], Optional[FunctionKey]] = {}
+        self._by_method: Dict[str, List[FunctionKey]] = {}
+        self._compute()
+
+    # -- resolution -------------------------------------------------------------------------
+    def function(self, path: str, qualname: str) -> Optional[Summary]:
+        return self.summaries.get((path, qualname))
+
+    def resolve(self, path: str, caller: str, callee: str) -> Optional[FunctionKey]:
+        """The project function that `callee` (a dotted call target written in `caller`'s
+        body, in module `path`) runs; None when it is not certain."""
+        key = (path, caller, callee)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(path, caller, callee)
+        return self._resolved[key]
+
+    def _resolve(self, path: str, caller: str, callee: str) -> Optional[FunctionKey]:
+        parts = callee.split(".")
+        module = self.facts.get(path)
+        if module is None:
+            return None
+        if parts[0] in ("self", "cls") and "." in caller and len(parts) == 2:
+            return self.method(path, caller.split(".")[0], parts[1])
+        return self._resolve_in_module(path, parts, depth=0)
+
+    def _resolve_in_module(self, path: str, parts: Sequence[str], depth: int) -> Optional[FunctionKey]:
+        module = self.facts.get(path)
+        if module is None or depth > 5 or not parts:
+            return None
+        head, rest = parts[0], list(parts[1:])
+        functions: dict = module["functions"]
+        classes: dict = module["classes"]
+        if not rest and head in functions:
+            return (path, head)
+        if head in classes:
+            return self.method(path, head, rest[0]) if len(rest) == 1 else None
+        imported = module["imports"].get(head)
+        if imported is None:
+            if rest and path.endswith("__init__.py"):
+                # `from pycroft import lib` then `lib.logging.log_event()`: a submodule of the package.
+                for file in self.module_files(path, head, 1):
+                    if file in self.facts:
+                        return self._resolve_in_module(file, rest, depth + 1)
+            return None
+        target_module, name, level = imported
+        if name is None:
+            # `import a.b as head` / `import a`: the rest walks submodules, then a symbol.
+            dotted_module = target_module
+            for index in range(len(rest) + 1):
+                files = self.module_files(path, dotted_module, 0)
+                if len(files) == 1 and index < len(rest):
+                    found = self._resolve_in_module(files[0], rest[index:], depth + 1)
+                    if found is not None:
+                        return found
+                if index < len(rest):
+                    dotted_module = f"{dotted_module}.{rest[index]}"
+            return None
+        for file in self.module_files(path, target_module, level):
+            if file in self.facts:
+                found = self._resolve_in_module(file, [name, *rest], depth + 1)
+                if found is not None:
+                    return found
+        # `from pkg import module` then `module.function()`.
+        if rest:
+            submodule = f"{target_module}.{name}" if target_module else name
+            for file in self.module_files(path, submodule, level):
+                if file in self.facts:
+                    return self._resolve_in_module(file, rest, depth + 1)
+        return None
+
+    def method(self, path: str, cls: str, name: str, depth: int = 0) -> Optional[FunctionKey]:
+        """`cls.name` looked up through the class's bases across modules."""
+        module = self.facts.get(path)
+        if module is None or depth > 6:
+            return None
+        info = module["classes"].get(cls)
+        if info is None:
+            return None
+        if name in info["methods"]:
+            return (path, f"{cls}.{name}")
+        for base in info["bases"]:
+            found_class = self.class_of(path, base)
+            if found_class is not None:
+                found = self.method(found_class[0], found_class[1], name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def class_of(self, path: str, dotted: str, depth: int = 0) -> Optional[Tuple[str, str]]:
+        """The project class `dotted` names in module `path`."""
+        module = self.facts.get(path)
+        if module is None or depth > 5:
+            return None
+        parts = dotted.split(".")
+        if len(parts) == 1 and parts[0] in module["classes"]:
+            return (path, parts[0])
+        imported = module["imports"].get(parts[0])
+        if imported is None:
+            return None
+        target_module, name, level = imported
+        if name is None:
+            files = self.module_files(path, ".".join([target_module, *parts[1:-1]]), 0)
+            return self.class_of(files[0], parts[-1], depth + 1) if len(files) == 1 and len(parts) > 1 else None
+        for file in self.module_files(path, target_module, level):
+            if file in self.facts:
+                found = self.class_of(file, ".".join([name, *parts[1:]]), depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def bases_of(self, path: str, cls: str, depth: int = 0) -> Iterator[str]:
+        """The names of every base class, through project classes (their last names)."""
+        module = self.facts.get(path)
+        if module is None or depth > 6 or cls not in module["classes"]:
+            return
+        for base in module["classes"][cls]["bases"]:
+            yield base.rpartition(".")[2]
+            found = self.class_of(path, base)
+            if found is not None:
+                yield from self.bases_of(found[0], found[1], depth + 1)
+
+    # -- summaries --------------------------------------------------------------------------
+    def _compute(self) -> None:
+        for path, module in self.facts.items():
+            jobs = set(module.get("jobs", ()))
+            for qualname, info in module["functions"].items():
+                summary = Summary((path, qualname), info["line"], tuple(info["params"]))
+                summary.entry = self._entry(path, qualname, info, jobs)
+                summary.yields_session = bool(info.get("yields_session"))
+                summary.commits_own = bool(info.get("commits_local"))
+                self.summaries[(path, qualname)] = summary
+                if "." in qualname:
+                    self._by_method.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
+        # Jobs named in another module: `queue.enqueue(tasks.refresh)`.
+        for path, module in self.facts.items():
+            for job in module.get("jobs", ()):
+                key = self.resolve(path, "", job)
+                if key is not None and key[0] != path and self.summaries[key].entry is None:
+                    self.summaries[key].entry = "job"
+        for summary in self.summaries.values():
+            self._direct(summary)
+        for _ in range(_MAX_ROUNDS):
+            if not any([self._through_calls(summary) for summary in self.summaries.values()]):
+                break
+        for summary in self.summaries.values():
+            settled = summary.commits | summary.settles
+            summary.pending -= settled
+            for slot in settled:
+                summary.work_lines.pop(slot, None)
+
+    def _entry(self, path: str, qualname: str, info: dict, jobs: Set[str]) -> Optional[str]:
+        if info.get("entry"):
+            return info["entry"]
+        if qualname in jobs:
+            return "job"
+        cls, _, name = qualname.rpartition(".")
+        if cls and name in _VIEW_METHODS and any(base in _VIEW_BASES for base in self.bases_of(path, cls)):
+            return "view"
+        return None
+
+    def normalise(self, path: str, slot: str) -> Optional[str]:
+        kind, _, rest = slot.partition(":")
+        if kind in ("p", "m"):
+            return slot
+        if kind == "g" and self.is_ambient(path, rest):
+            return AMBIENT
+        return None
+
+    def _direct(self, summary: Summary) -> None:
+        path, qualname = summary.key
+        info = self.facts[path]["functions"][qualname]
+        for slot, line in info["work"]:
+            normal = self.normalise(path, slot)
+            if normal == AMBIENT and not summary.ambient_label:
+                summary.ambient_label = slot[2:]
+            if normal is not None:
+                summary.pending.add(normal)
+                summary.work_lines.setdefault(normal, []).append(line)
+        for slot in info["commits"]:
+            normal = self.normalise(path, slot)
+            if normal is not None:
+                summary.commits.add(normal)
+        for slot in info["settles"]:
+            normal = self.normalise(path, slot)
+            if normal is not None:
+                summary.settles.add(normal)
+        summary.raises_db = bool(summary.commits) or any(
+            self.normalise(path, slot) is not None for slot in info["flushes"])
+        for decorator in info.get("decorators", ()):
+            # `@transactional` whose wrapper commits: the decorated function commits.
+            target = self.resolve(path, "", decorator)
+            if target is not None and self.facts[target[0]]["functions"][target[1]].get("wraps_commit"):
+                summary.commits.add(AMBIENT)
+                summary.commits.update(f"p:{param}" for param in info.get("session_params", ()))
+        returns = info["returns"]
+        summary.returns_none = "none" in returns
+        summary.returns_rows = "rows" in returns
+
+    def _through_calls(self, summary: Summary) -> bool:
+        """Carry what the callees do back to `summary`; True when something was added."""
+        path, qualname = summary.key
+        info = self.facts[path]["functions"][qualname]
+        before = (len(summary.commits), len(summary.pending), len(summary.escapes), summary.raises_db,
+                  summary.returns_none, summary.returns_rows)
+        for callee, line, _, arguments in info["calls"]:
+            target = self.resolve(path, qualname, callee)
+            passed: Dict[object, str] = {}
+            for where, slot in arguments:
+                normal = self.normalise(path, slot)
+                if normal is not None:
+                    passed[where] = normal
+            if target is None:
+                if passed and callee.rpartition(".")[2].startswith("add"):
+                    # `Belief.add_to_session(session=db.session, ...)`: a library's way to add.
+                    for slot in passed.values():
+                        summary.pending.add(slot)
+                        lines = summary.work_lines.setdefault(slot, [])
+                        if line not in lines:
+                            lines.append(line)
+                    for slot in arguments:
+                        if self.normalise(path, slot[1]) == AMBIENT and not summary.ambient_label:
+                            summary.ambient_label = slot[1][2:]
+                else:
+                    summary.escapes.update(s for s in passed.values() if s != AMBIENT)
+                continue
+            other = self.summaries[target]
+            through_self = callee.startswith(("self.", "cls."))
+            mapping = self._parameter_map(other, passed, bound="." in target[1])
+
+            def carried(slots: Set[str]) -> Set[str]:
+                out: Set[str] = set()
+                for slot in slots:
+                    if slot == AMBIENT:
+                        out.add(AMBIENT)
+                    elif slot.startswith("m:") and through_self:
+                        out.add(slot)
+                    elif slot in mapping:
+                        out.add(mapping[slot])
+                return out
+
+            summary.commits |= carried(other.commits)
+            summary.settles |= carried(other.settles)
+            summary.escapes |= carried(other.escapes)
+            added = carried(other.pending - other.commits - other.settles)
+            summary.calls_work = summary.calls_work or bool(added)
+            for slot in added:
+                if slot not in summary.pending:
+                    summary.pending.add(slot)
+                summary.work_lines.setdefault(slot, [])
+                if line not in summary.work_lines[slot]:
+                    summary.work_lines[slot].append(line)
+            summary.raises_db = summary.raises_db or other.raises_db
+            if AMBIENT in added and not summary.ambient_label:
+                summary.ambient_label = other.ambient_label
+            if f"call:{callee}" in info["returns"]:
+                summary.returns_none = summary.returns_none or other.returns_none
+                summary.returns_rows = summary.returns_rows or other.returns_rows
+        after = (len(summary.commits), len(summary.pending), len(summary.escapes), summary.raises_db,
+                 summary.returns_none, summary.returns_rows)
+        return after != before
+
+    @staticmethod
+    def _parameter_map(callee: Summary, passed: Dict[object, str], bound: bool) -> Dict[str, str]:
+        """callee's `p:<param>` slot -> the caller's slot passed for it."""
+        params = list(callee.params)
+        if bound and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        mapping: Dict[str, str] = {}
+        for where, slot in passed.items():
+            if isinstance(where, int):
+                if where < len(params):
+                    mapping[f"p:{params[where]}"] = slot
+            elif where in params:
+                mapping[f"p:{where}"] = slot
+        return mapping
+
+    # -- callers ----------------------------------------------------------------------------
+    def methods_named(self, name: str) -> List[FunctionKey]:
+        return list(self._by_method.get(name, ()))
+
+    def unique_method(self, name: str) -> Optional[FunctionKey]:
+        """The one project method of this name, when the name is specific enough to trust."""
+        if name in _GENERIC_METHODS or name.startswith("__"):
+            return None
+        found = self._by_method.get(name, [])
+        return found[0] if len(found) == 1 else None
+
+    def callers_by_name(self, target: FunctionKey) -> List[CallSite]:
+        """Calls `<something>.<name>(...)` on receivers we cannot type, for a method whose
+        name no other project class defines."""
+        name = target[1].rpartition(".")[2]
+        if self.unique_method(name) != target:
+            return []
+        sites: List[CallSite] = []
+        for path, module in self.facts.items():
+            if _is_test_path(path):
+                continue  # a test throws its transaction away on purpose
+            for qualname, info in module["functions"].items():
+                if qualname.rpartition(".")[2].startswith("test"):
+                    continue
+                calls = info["calls"]
+                for callee, line, _, _ in calls:
+                    if not callee.endswith("." + name) or self.resolve(path, qualname, callee) is not None:
+                        continue
+                    later_commit = any(
+                        line < other_line and (other.rpartition(".")[2] in ("commit", "save") or self._commits_ambient(
+                            path, qualname, other))
+                        for other, other_line, _, _ in calls)
+                    commits_after = later_commit or (AMBIENT in self.summaries[(path, qualname)].commits and any(
+                        self.normalise(path, slot) == AMBIENT for slot in info["commits"]))
+                    sites.append(CallSite((path, qualname), line, commits_after))
+        return sites
+
+    def _commits_ambient(self, path: str, qualname: str, callee: str) -> bool:
+        target = self.resolve(path, qualname, callee)
+        return target is not None and AMBIENT in self.summaries[target].commits
+
+    def fingerprint_items(self) -> Iterator[Tuple[object, ...]]:
+        """What the summaries can tell a linted file; functions they say nothing of are left
+        out, so that adding one does not invalidate every cached result."""
+        for key in sorted(self.summaries):
+            summary = self.summaries[key]
+            item = (summary.entry, sorted(summary.commits), sorted(summary.pending), sorted(summary.escapes),
+                    sorted(summary.settles), summary.raises_db, summary.returns_none, summary.returns_rows,
+                    summary.yields_session, summary.commits_own)
+            if item != _SAYS_NOTHING:
+                yield (key, *item)
+
+
+
+
+def _is_test_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(part in ("tests", "test", "testing") for part in parts[:-1]))
