@@ -320,12 +320,20 @@ class ProjectIndex:
     def __bool__(self) -> bool:
         return bool(self._entries)
 
-    def lookup(self, importer: Optional[str], module: str, level: int, name: str) -> Optional[FactoryInfo]:
-        """What `from <level dots><module> import <name>` brings in, if it is a known factory."""
+    def lookup(self, importer: Optional[str], module: str, level: int, name: str,
+               depth: int = 0) -> Optional[FactoryInfo]:
+        """What `from <level dots><module> import <name>` brings in, if it is a known factory
+        (also through a package that re-exports it: `from app.data import db`)."""
         for candidate in self._module_files(importer, module, level):
             info = self._entries.get(candidate, {}).get(name)
             if info is not None:
                 return info
+            facts = self._facts.get(candidate)
+            imported = facts["imports"].get(name) if facts is not None and depth < 4 else None
+            if imported is not None and imported[1] is not None:
+                found = self.lookup(str(candidate), imported[0], imported[2], imported[1], depth + 1)
+                if found is not None:
+                    return found
         return None
 
     def _module_files(self, importer: Optional[str], module: str, level: int) -> List[Path]:
@@ -350,7 +358,20 @@ class ProjectIndex:
         if not relative:
             return []
         matches = self._by_suffix.get(relative, []) + self._by_suffix.get(relative + "/__init__", [])
+        if len(matches) > 1:
+            # `import main` finds the `main.py` at an import root, not `apps/payments/main.py`
+            # inside a package (that one is `apps.payments.main`).
+            depth = relative.count("/") + 1
+            matches = [path for path in matches if not self._inside_package(path, depth)]
         return matches if len(matches) == 1 else []
+
+    def _inside_package(self, path: Path, depth: int) -> bool:
+        """The directory above the module's own dotted path is a package (has `__init__.py`)."""
+        parents = path.parents
+        index = depth - 1 if path.name != "__init__.py" else depth
+        if index >= len(parents):
+            return False
+        return (parents[index] / "__init__.py") in self._facts
 
     def has_kind(self, kind: str) -> bool:
         return any(info.kind == kind for found in self._entries.values() for info in found.values())
@@ -478,9 +499,9 @@ class LazyProjectIndex(ProjectIndex):
             self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix, _facts=built._facts,
                                  _summaries=None)
 
-    def lookup(self, importer, module, level, name):  # type: ignore[override]
+    def lookup(self, importer, module, level, name, depth=0):  # type: ignore[override]
         self._ensure()
-        return super().lookup(importer, module, level, name)
+        return super().lookup(importer, module, level, name, depth)
 
     def has_kind(self, kind: str) -> bool:
         self._ensure()

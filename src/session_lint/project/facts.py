@@ -29,6 +29,8 @@ FLUSH = frozenset({"flush"})
 # A query result that is None when no row matches.
 NONE_ABLE = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar"})
 ROWS = frozenset({"all"})
+QUERY_BUILDERS = frozenset({"filter", "filter_by", "join", "outerjoin", "options", "order_by", "where",
+                            "limit", "offset", "distinct", "group_by", "undefer", "with_entities"})
 # Parameter and attribute names that hold a session in the code we have read.
 SESSION_NAMES = frozenset({
     "session", "db", "sess", "db_session", "dbsession", "dbs", "sa_session", "async_session",
@@ -114,7 +116,9 @@ class _ModuleScanner:
                     methods.append(item.name)
                     self.functions[f"{statement.name}.{item.name}"] = _FunctionScanner(item, statement).scan()
             self.classes[statement.name] = {
-                "bases": [name for name in (dotted(base) for base in statement.bases) if name],
+                # `Base[T]` is the class `Base`.
+                "bases": [name for name in (dotted(base.value if isinstance(base, ast.Subscript) else base)
+                                            for base in statement.bases) if name],
                 "methods": methods,
                 "line": statement.lineno,
             }
@@ -146,6 +150,11 @@ class _ModuleScanner:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         is_job_taker = name in JOB_TAKERS or (
             name == "create" and isinstance(func, ast.Attribute) and dotted(func.value) in _JOB_CLASSES)
+        for keyword in call.keywords:
+            if keyword.arg == "python_callable":  # Airflow's PythonOperator runs it as a task
+                text = dotted(keyword.value)
+                if text:
+                    self.jobs.add(text)
         if not is_job_taker:
             return
         candidates = list(call.args[:1]) + [kw.value for kw in call.keywords if kw.arg in ("target", "func", "f")]
@@ -179,11 +188,12 @@ class _FunctionScanner:
         # releases a savepoint.
         self.savepoints: Set[str] = {
             target.id for node in ast.walk(function) if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
-            and node.value.func.attr == "begin_nested"
+            and isinstance(node.value, ast.Call) and _opens_inner_transaction(node.value)
             for target in node.targets if isinstance(target, ast.Name)}
         self.none_names: Dict[str, int] = {}  # x = <none-able query>, by name
         self.row_names: Set[str] = set()
+        self.query_names: Set[str] = set()  # q = session.query(...), q = q.filter(...)
+        self.call_names: Dict[str, str] = {}  # q = helper(...): q -> helper
         self.checked: Set[str] = set()  # names tested for None / truthiness
         self.yields_session = False
         self.commits_local = False  # commits a session it made itself (a dependency's own)
@@ -195,7 +205,8 @@ class _FunctionScanner:
     def scan(self) -> Dict[str, object]:
         function = self.function
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        body_nodes = list(_walk_own(function))
+        body_nodes = sorted(_walk_own(function), key=lambda node: (getattr(node, "lineno", 0),
+                                                                   getattr(node, "col_offset", 0)))
         for node in body_nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self._assignment(node.targets[0].id, node.value)
@@ -291,7 +302,7 @@ class _FunctionScanner:
             method = value.func.attr if isinstance(value.func, ast.Attribute) else None
             if method in ("begin", "begin_nested", "get_transaction") and isinstance(value.func, ast.Attribute):
                 slot = self.slot(value.func.value)
-                if slot is not None and method != "begin_nested":
+                if slot is not None and not _opens_inner_transaction(value):
                     self.transactions[name] = slot
                 return
             if _makes_session(value):
@@ -302,6 +313,15 @@ class _FunctionScanner:
                 return
             if method in ROWS:
                 self.row_names.add(name)
+                return
+            receiver = value.func.value if isinstance(value.func, ast.Attribute) else None
+            if method == "query" or method in QUERY_BUILDERS and isinstance(receiver, ast.Name) and \
+                    receiver.id in self.query_names:
+                self.query_names.add(name)
+            elif method in QUERY_BUILDERS and isinstance(receiver, ast.Name) and receiver.id in self.call_names:
+                self.call_names[name] = self.call_names[receiver.id]  # q = helper(...); q = q.filter(...)
+            elif method is None and dotted(value.func):
+                self.call_names[name] = dotted(value.func)  # type: ignore[assignment]
 
     def _tested(self, test: ast.AST) -> None:
         for node in ast.walk(test):
@@ -347,12 +367,28 @@ class _FunctionScanner:
     def _return(self, value: ast.AST) -> None:
         if isinstance(value, ast.Await):
             value = value.value
+        if isinstance(value, ast.Call) and _made_by(value) == "cast" and len(value.args) == 2:
+            value = value.args[1]  # `return cast("Session", self._session_maker())`
         if isinstance(value, ast.Call):
             method = value.func.attr if isinstance(value.func, ast.Attribute) else None
-            if method in NONE_ABLE or _is_get(value):
+            if _makes_session(value) or _makes_session_through_cast(value):
+                self.returns.add("session")
+            elif method in NONE_ABLE or _is_get(value):
                 self.returns.add("none")
             elif method in ROWS:
                 self.returns.add("rows")
+            elif method == "query" and self.slot(value.func.value) is not None:  # type: ignore[attr-defined]
+                self.returns.add("query")
+            elif method in QUERY_BUILDERS:
+                root: ast.AST = value
+                while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and \
+                        root.func.attr in QUERY_BUILDERS:
+                    root = root.func.value
+                if isinstance(root, ast.Name) and root.id in self.params:
+                    # `return query.options(...)`: the caller's query, refined.
+                    self.returns.add(f"refines:{root.id}")
+                elif isinstance(root, ast.Name) and root.id in self.query_names:
+                    self.returns.add("query")
             else:
                 callee = dotted(value.func)
                 if callee:
@@ -362,6 +398,10 @@ class _FunctionScanner:
                 self.returns.add("none")
             elif value.id in self.row_names:
                 self.returns.add("rows")
+            elif value.id in self.query_names:
+                self.returns.add("query")
+            elif value.id in self.call_names:
+                self.returns.add(f"call:{self.call_names[value.id]}")
 
     def _entry(self) -> Optional[str]:
         function = self.function
@@ -388,6 +428,24 @@ def _makes_session(value: ast.AST) -> bool:
     callee = dotted(value.func) or ""
     last = callee.rpartition(".")[2]
     return last in ("Session", "AsyncSession") or last.endswith(("SessionLocal", "_session", "session_maker"))
+
+
+def _opens_inner_transaction(call: ast.Call) -> bool:
+    """`session.begin_nested()`, `session.begin(subtransactions=True)` / `begin(nested=True)`:
+    their `commit()` does not commit the session's transaction."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "begin_nested":
+        return True
+    return func.attr == "begin" and any(
+        keyword.arg in ("subtransactions", "nested") and isinstance(keyword.value, ast.Constant)
+        and keyword.value.value is True for keyword in call.keywords)
+
+
+def _makes_session_through_cast(call: ast.Call) -> bool:
+    callee = dotted(call.func) or ""
+    return callee.rpartition(".")[2] == "cast" and len(call.args) == 2 and _makes_session(call.args[1])
 
 
 def _made_by(call: ast.Call) -> Optional[str]:

@@ -35,7 +35,7 @@ _GENERIC_METHODS = frozenset("""get post put patch delete save create update add
 run execute close open start stop send load dump read write process handle validate clear reset
 set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
 _MAX_ROUNDS = 12
-_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False)
+_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False, False, False, None)
 
 
 @dataclass
@@ -48,11 +48,15 @@ class Summary:
     pending: Set[str] = field(default_factory=set)
     escapes: Set[str] = field(default_factory=set)
     settles: Set[str] = field(default_factory=set)
+    flushes: Set[str] = field(default_factory=set)  # sessions it flushes (a database error can come out)
     raises_db: bool = False
     returns_none: bool = False
     returns_rows: bool = False
     yields_session: bool = False
     commits_own: bool = False  # commits a session it made itself
+    returns_query: bool = False  # returns a legacy Query (`return session.query(Model)`)
+    refines: Optional[str] = None  # returns its parameter's query, refined (`return q.options(...)`)
+    returns_session: bool = False  # returns a new session it made (`return self._maker()`)
     calls_work: bool = False  # calls a project function that leaves work in a session it passes
     ambient_label: str = ""  # how the ambient session is written where this function reaches it
     # The lines of the work (add/delete/merge, or a call that leaves work) by slot.
@@ -262,6 +266,12 @@ class ProjectSummaries:
             normal = self.normalise(path, slot)
             if normal is not None:
                 summary.settles.add(normal)
+        for slot in [*info["commits"], *info["flushes"]]:
+            normal = self.normalise(path, slot)
+            if normal is not None:
+                summary.flushes.add(normal)
+                if normal == AMBIENT and not summary.ambient_label:
+                    summary.ambient_label = slot[2:]
         summary.raises_db = bool(summary.commits) or any(
             self.normalise(path, slot) is not None for slot in info["flushes"])
         for decorator in info.get("decorators", ()):
@@ -273,13 +283,17 @@ class ProjectSummaries:
         returns = info["returns"]
         summary.returns_none = "none" in returns
         summary.returns_rows = "rows" in returns
+        summary.returns_session = "session" in returns
+        summary.returns_query = "query" in returns
+        refined = [item[len("refines:"):] for item in returns if item.startswith("refines:")]
+        summary.refines = refined[0] if len(refined) == 1 and len(returns) == 1 else None
 
     def _through_calls(self, summary: Summary) -> bool:
         """Carry what the callees do back to `summary`; True when something was added."""
         path, qualname = summary.key
         info = self.facts[path]["functions"][qualname]
-        before = (len(summary.commits), len(summary.pending), len(summary.escapes), summary.raises_db,
-                  summary.returns_none, summary.returns_rows)
+        before = (len(summary.commits), len(summary.flushes), len(summary.pending), len(summary.escapes), summary.raises_db,
+                  summary.returns_none, summary.returns_rows, summary.returns_query)
         for callee, line, _, arguments in info["calls"]:
             target = self.resolve(path, qualname, callee)
             passed: Dict[object, str] = {}
@@ -317,6 +331,9 @@ class ProjectSummaries:
                 return out
 
             summary.commits |= carried(other.commits)
+            summary.flushes |= carried(other.flushes)
+            if AMBIENT in other.flushes and not summary.ambient_label:
+                summary.ambient_label = other.ambient_label
             summary.settles |= carried(other.settles)
             summary.escapes |= carried(other.escapes)
             added = carried(other.pending - other.commits - other.settles)
@@ -333,8 +350,9 @@ class ProjectSummaries:
             if f"call:{callee}" in info["returns"]:
                 summary.returns_none = summary.returns_none or other.returns_none
                 summary.returns_rows = summary.returns_rows or other.returns_rows
-        after = (len(summary.commits), len(summary.pending), len(summary.escapes), summary.raises_db,
-                 summary.returns_none, summary.returns_rows)
+                summary.returns_query = summary.returns_query or other.returns_query
+        after = (len(summary.commits), len(summary.flushes), len(summary.pending), len(summary.escapes), summary.raises_db,
+                 summary.returns_none, summary.returns_rows, summary.returns_query)
         return after != before
 
     @staticmethod
@@ -398,9 +416,10 @@ class ProjectSummaries:
         out, so that adding one does not invalidate every cached result."""
         for key in sorted(self.summaries):
             summary = self.summaries[key]
-            item = (summary.entry, sorted(summary.commits), sorted(summary.pending), sorted(summary.escapes),
+            item = (summary.entry, sorted(summary.commits | summary.flushes), sorted(summary.pending), sorted(summary.escapes),
                     sorted(summary.settles), summary.raises_db, summary.returns_none, summary.returns_rows,
-                    summary.yields_session, summary.commits_own)
+                    summary.yields_session, summary.commits_own, summary.returns_session, summary.returns_query,
+                    summary.refines)
             if item != _SAYS_NOTHING:
                 yield (key, *item)
 

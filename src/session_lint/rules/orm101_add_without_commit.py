@@ -10,11 +10,18 @@ from ..semantic.transactions import UnsavedWork
 
 
 class AddWithoutCommit(Rule):
-    """`session.add()` (or add_all/delete/merge) whose session's life can end before a commit.
+    """`session.add()` (or add_all/delete/merge, or `execute()` of an INSERT/UPDATE/DELETE)
+    whose session's life can end before a commit.
 
     Nothing reaches the database until `commit()`: the work is discarded when the `with`
     block closes the session, when the function that created it returns, when `close()` is
-    called, or when a Flask view returns (Flask-SQLAlchemy does not commit for you).
+    called, or when a Flask view, a command or a queued job returns (Flask-SQLAlchemy does
+    not commit for you), or a FastAPI handler returns whose session comes from a dependency
+    that closes it without committing. Work left by a project function the handler calls
+    (`save_to_db(beliefs)`, `crud.schedule(db, ...)`, `Model.create(...)`) counts as the
+    handler's own (the project's function summaries say which functions add and never
+    commit); a model method that adds and is only called by handlers that never commit
+    after it is reported where it adds.
     Work inside `with session.begin():` or `with maker.begin() as session:` is committed
     by the block and never reported; a session received as a parameter belongs to the caller;
     a session joined to a Connection in an external transaction hands its rows to that
@@ -25,7 +32,7 @@ class AddWithoutCommit(Rule):
     code = "ORM101"
     name = "add-without-commit"
     summary = "`session.add()`/`delete()`/`merge()` can reach the end of the session without `commit()`"
-    tokens = ("add", "delete", "merge")
+    tokens = ("add", "delete", "merge", "update", "insert", "execute")
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -109,6 +116,8 @@ def _relative(path: str, context: RuleContext) -> str:
 
 
 def _what_is_lost(work: UnsavedWork, context: RuleContext) -> str:
+    if work.method == "execute":
+        return "the statement's changes are rolled back"
     if work.method == "delete":
         subject = _object_label(work.call, context)
         return f"the deletion of {subject} is discarded" if subject else "the deletion is discarded"

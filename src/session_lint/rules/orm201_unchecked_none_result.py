@@ -55,7 +55,10 @@ class UncheckedNoneResult(Rule):
     def finding(self, call: cst.Call, use: FirstUse, context: RuleContext) -> Finding:
         model = context.model
         value = model.get(QueryValues).value_of(call)
-        assert value is not None and isinstance(call.func, cst.Attribute)
+        assert value is not None
+        if value.methods[-1:] == ("helper",):
+            return self._helper_finding(call, use, context)
+        assert isinstance(call.func, cst.Attribute)
         return Finding(
             node=call.func.attr,
             message=f"`{_label(model, call)}` returns None when no row matches, and "
@@ -64,6 +67,22 @@ class UncheckedNoneResult(Rule):
             hint=f"check for None first (`if {use.subject} is None: ...`), or use "
                  f"{_strict_alternative(model, call, value)} when a missing row is an error",
             fix=_strict_fix(model, call, value),
+        )
+
+
+    def _helper_finding(self, call: cst.Call, use: FirstUse, context: RuleContext) -> Finding:
+        """`item = get_by_name(session, name)` where the project's `get_by_name` returns a
+        query result that is None when no row matches."""
+        model = context.model
+        helper = model.source_of(call.func)
+        node = call.func.attr if isinstance(call.func, cst.Attribute) else call.func
+        return Finding(
+            node=node,
+            message=f"`{helper}()` returns None when no row matches (it returns a `.first()`-style "
+                    f"query result), and {_describe(model, call, use)} on line {model.line_of(use.node)} "
+                    "uses the result without a None check",
+            hint=f"check for None first (`if {use.subject} is None: ...`), or make `{helper}()` raise "
+                 "when the row is missing (`.one()`, `.scalar_one()`, `session.get_one()`)",
         )
 
 

@@ -41,7 +41,10 @@ class MissingRollback(Rule):
         caught = f"except {context.source_of(handler.type)}" if handler.type is not None else "except"
         call = missing.failing_call
         commit = context.model.get(RecoveryAnalysis).via.get(call)
-        if commit is None:
+        if commit is call:  # a project function: its summary says it commits or flushes
+            failing = (f"`{_shorten(context.source_of(call.func))}()` on line {context.line_of(call)} "
+                       f"(which commits or flushes `{label}`)")
+        elif commit is None:
             failing = f"`{label}.{call.func.attr.value}()` on line {context.line_of(call)}"  # type: ignore[attr-defined]
         else:
             failing = (f"`{_shorten(context.source_of(call.func))}()` on line {context.line_of(call)} "

@@ -100,6 +100,10 @@ class SemanticModel:
             from .members import MemberSessions
 
             self._sessions.member_session = lambda node: self.get(MemberSessions).member_session(node)
+            if self.index.module_key(self.filename) is not None:
+                from .project_calls import ProjectCalls
+
+                self._sessions.project_session = lambda call: self.get(ProjectCalls).makes_session(call)
         return self._sessions
 
     @property

@@ -44,6 +44,7 @@ ASYNC_SESSIONMAKERS = _names(
 # makes a session the caller must commit and close, as `sessionmaker()` does.
 FRAMEWORK_SESSIONMAKERS = _names(
     "airflow.settings.Session",  # Airflow's sessionmaker for DAG callables and plugins
+    "airflow.models.settings.Session",  # the same module, imported through airflow.models (Airflow 1.x)
 )
 SCOPED_SESSIONS = _names(
     "sqlalchemy.orm.scoped_session",

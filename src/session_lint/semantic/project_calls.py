@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from . import SemanticModel
 
 FunctionNode = Union[cst.FunctionDef, cst.Module]
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
 class ProjectCalls:
@@ -82,3 +83,19 @@ class ProjectCalls:
             return None
         position = [arg for arg in call.args if arg.keyword is None].index(argument)
         return f"p:{params[position]}" if position < len(params) else None
+
+    def makes_session(self, call: cst.Call) -> bool:
+        """`self._create_session()`: a project function that returns a new session; also
+        `asynccontextmanager(get_db)()` around a project generator that yields one."""
+        inner = call.func
+        if isinstance(inner, cst.Call) and len(inner.args) == 1 and self.model.scopes.qualified_name(
+                inner.func) in _CONTEXT_MANAGERS:
+            target = dotted_name(inner.args[0].value)
+            summaries = self.summaries
+            if target is None or summaries is None:
+                return False
+            found = summaries.resolve(self.module, "", target)  # type: ignore[arg-type]
+            summary = summaries.summaries.get(found) if found is not None else None
+            return summary is not None and summary.yields_session
+        callee = self.callee(call)
+        return callee is not None and callee.returns_session

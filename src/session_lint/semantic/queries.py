@@ -146,6 +146,12 @@ class QueryValues:
             if self._is_select(func):
                 return (replaced if replaced is not None else arguments), grouped
             if not isinstance(func, cst.Attribute):
+                # `_model_query(context, func.max(X.n))`: a project helper that hands its
+                # arguments to `session.query()`; its SQL arguments are the columns.
+                helper_value = self.value_of(current)
+                columns = tuple(argument for argument in arguments if self.aggregate_name(argument) is not None)
+                if helper_value is not None and helper_value.kind == QUERY and columns:
+                    return (replaced if replaced is not None else columns), grouped
                 return None
             method = func.attr.value
             if method == "query" and self.value_of(current) is not None:
@@ -250,6 +256,8 @@ class QueryValues:
         for binding in bindings:
             if id(binding.node) in ancestors:
                 continue  # `q = q.filter(...)`: the right side reads the other bindings
+            if self._binds_later(binding.node, node):
+                continue  # `q = helper(q)` further down cannot reach this use
             if binding.kind not in ("assign", "annassign", "walrus") or binding.value is None:
                 return None
             values.append(self.value_of(binding.value))
@@ -257,6 +265,16 @@ class QueryValues:
             return None
         kinds = {v.kind for v in values if v is not None}
         return values[0] if len(kinds) == 1 else None
+
+    def _binds_later(self, binding: cst.CSTNode, use: cst.Name) -> bool:
+        """The binding comes after the use in the file and no loop around the use could run
+        it first."""
+        positions = self.model.positions
+        if (positions.start(binding).line, positions.start(binding).column) <= (
+                positions.start(use).line, positions.start(use).column):
+            return False
+        return not any(isinstance(ancestor, (cst.For, cst.While)) and self.model.tree.inside(binding, ancestor)
+                       for ancestor in self.model.tree.ancestors(use))
 
     def _classify_call(self, call: cst.Call) -> Optional[QueryValue]:
         func = call.func
@@ -269,7 +287,7 @@ class QueryValues:
                 return inner.then(ROWS, "list")
             return None
         if not isinstance(func, cst.Attribute):
-            return None
+            return self._project_result(call)
         method = func.attr.value
         receiver = func.value
         session = self.model.sessions.session_of(receiver)
@@ -277,8 +295,31 @@ class QueryValues:
             return self._session_method(call, method)
         inner = self.value_of(receiver)
         if inner is None:
-            return self._unresolved_receiver(call, method)
+            return self._unresolved_receiver(call, method) or self._project_result(call)
         return _apply(inner, method, call)
+
+    def _project_result(self, call: cst.Call) -> Optional[QueryValue]:
+        """What a project function returns, from its summary: a query (`return
+        session.query(Model)`), a row or None (`return q.first()`), or loaded rows."""
+        from .project_calls import ProjectCalls
+
+        callee = self.model.get(ProjectCalls).callee(call)
+        if callee is None:
+            return None
+        if callee.returns_none:
+            return QueryValue(OPTIONAL, ("helper",), call)
+        if callee.returns_rows:
+            return QueryValue(ROWS, ("helper",), call)
+        if callee.returns_query:
+            return QueryValue(QUERY, (), call)
+        if callee.refines is not None:
+            from .project_calls import ProjectCalls as Calls
+
+            for argument in call.args:
+                if self.model.get(Calls).parameter_for(call, argument, callee) == f"p:{callee.refines}":
+                    inner = self.value_of(argument.value)
+                    return inner if inner is not None and inner.kind == QUERY else None
+        return None
 
     def _session_method(self, call: cst.Call, method: str) -> Optional[QueryValue]:
         if method == "execute":

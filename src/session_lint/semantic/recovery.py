@@ -33,8 +33,11 @@ from .scopes import ScopeAnalysis
 from .sessions import SessionRef
 from .transactions import CLOSE_METHODS
 from .nodes import method_name
+from .project_calls import ProjectCalls
+from ..project.summaries import AMBIENT
 
 if TYPE_CHECKING:
+    from ..project.summaries import Summary
     from . import SemanticModel
 
 # A failed flush is raised by these; commit() flushes first.
@@ -182,6 +185,7 @@ class RecoveryAnalysis:
         for call in calls_in(statement.body):
             helper = local_function(self.model, call.func, self.members.class_of_self)
             if helper is None:
+                yield from self._project_helper_commits(call)
                 continue
             for event in self.model.transactions.events_in(helper.body, self.resolve):
                 ref = event.session
@@ -191,6 +195,37 @@ class RecoveryAnalysis:
                         and not self._handled_inside(event.node, ref, None):
                     yield call, event.node, ref
                     break
+
+    def _project_helper_commits(self, call: cst.Call) -> Iterator[Tuple[cst.Call, cst.Call, SessionRef]]:
+        """A call of a function of another module (the project's summaries say what it
+        does) that commits or flushes a session the caller keeps: the application's
+        (`db.session`), one it passes (`dispatch_job(db, ...)`), or its object's; unless the
+        function rolls that session back itself."""
+        helper = self.model.get(ProjectCalls).callee(call)
+        if helper is None or not helper.flushes:
+            return
+        for slot in helper.flushes - helper.settles:
+            ref = self._caller_session(call, slot, helper)
+            if ref is not None:
+                yield call, call, ref
+                return
+
+    def _caller_session(self, call: cst.Call, slot: str, helper: "Summary") -> Optional[SessionRef]:
+        if slot == AMBIENT:
+            return self.model.transactions.framework_ref(call, helper.ambient_label or "db.session")
+        if slot.startswith("m:"):
+            # `self.save()` committing `self.session`: the caller's own `self.session`.
+            owner = self.model.tree.enclosing(call, (cst.ClassDef,)) or self.model.tree.owner_of(call)
+            for node in self.model.tree.of_type(cst.Attribute):
+                if node.attr.value == slot[2:] and isinstance(node.value, cst.Name) and node.value.value == "self" \
+                        and self.model.tree.inside(node, owner):
+                    return self.members.member_session(node)
+            return None
+        project = self.model.get(ProjectCalls)
+        for argument in call.args:
+            if project.parameter_for(call, argument, helper) == slot:
+                return self.model.sessions.session_of(argument.value)
+        return None
 
     def _handled_inside(self, call: cst.Call, ref: SessionRef, outer: Optional[TryNode]) -> bool:
         """An inner `try` around the call catches the failure and recovers (or swallows it)."""
@@ -228,7 +263,11 @@ class RecoveryAnalysis:
     def calls_recovering_helper(self, node: cst.CSTNode) -> bool:
         """`node` calls a function or method of this module that rolls back or closes some
         session (`self._handle_db_error(e)`): which one, we cannot tell, so assume ours."""
+        project = self.model.get(ProjectCalls)
         for call in calls_in(node):
+            callee = project.callee(call)
+            if callee is not None and callee.settles:
+                return True
             helper = local_function(self.model, call.func, self.members.class_of_self)
             if helper is not None and self._mentions_recovery(helper):
                 return True

@@ -96,6 +96,9 @@ class SessionAnalysis:
         # Sessions kept on an object (`self.session`): set by the model, which owns the
         # class-level analysis (`members.MemberSessions`) this needs.
         self.member_session: Optional[Callable[[cst.Attribute], Optional[SessionRef]]] = None
+        # "Does this call run a project function that returns a new session?" (the project
+        # summaries answer it; set by the model).
+        self.project_session: Optional[Callable[[cst.Call], bool]] = None
 
     # -- factories --------------------------------------------------------------------------
     def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
@@ -193,6 +196,9 @@ class SessionAnalysis:
             maker = self.factory(func.value)
             if maker is not None and maker.kind == "sessionmaker":
                 return Creation(node, maker, autocommit=True, scoped=False)
+        if self.project_session is not None and self.project_session(node):
+            label = self.source_of(func)
+            return Creation(node, Factory("sessionmaker", False, label), autocommit=False, scoped=False)
         return None
 
     # -- session-scope context managers ---------------------------------------------------

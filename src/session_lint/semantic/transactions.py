@@ -175,7 +175,8 @@ class TransactionAnalysis:
         scopes_with_work: Dict[cst.CSTNode, None] = {}
         for call in tree.of_type(cst.Call):
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in WORK_METHODS:
+            if isinstance(func, cst.Attribute) and (func.attr.value in WORK_METHODS or func.attr.value == "execute"
+                                                    and is_write_statement(self.model, call)):
                 owner = tree.owner_of(call)
                 if isinstance(owner, (cst.Lambda, cst.ClassDef)):
                     continue
@@ -227,6 +228,18 @@ class TransactionAnalysis:
                                   callers=tuple(sites))
 
     # -- helpers shared with other analyses ---------------------------------------------------
+    def framework_ref(self, node: cst.CSTNode, label: str) -> SessionRef:
+        """The application's session (`db.session`, a scoped session) as the function around
+        `node` writes it, else as `label` (how a project helper writes it) says."""
+        owner = node if isinstance(node, (cst.FunctionDef, cst.Module)) else self.model.tree.owner_of(node)
+        for call in self.model.tree.of_type(cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and self.model.tree.inside(call, owner):
+                ref = self.model.sessions.session_of(func.value)
+                if ref is not None and ref.origin == origins.FRAMEWORK:
+                    return ref
+        return SessionRef(label, label, origins.FRAMEWORK)
+
     def is_view(self, function: cst.CSTNode) -> bool:
         """A Flask/FastAPI-style request handler: the request ends when it returns."""
         if not isinstance(function, cst.FunctionDef):
@@ -544,6 +557,10 @@ class _UnsavedWorkFlow(SessionFlow):
             return True  # reported only if this function closes it
         if ref.origin == origins.FRAMEWORK:
             return self.ends_framework_session
+        if ref.origin == origins.GLOBAL:
+            # A module-level session in a script's command or a scheduled task: the process
+            # or the task ends with it (a web view's global session lives on to the next request).
+            return self.is_command or self.is_job
         return False
 
     def _joined(self, ref: SessionRef) -> bool:
@@ -582,7 +599,7 @@ class _UnsavedWorkFlow(SessionFlow):
         if ref.origin == TRANSACTION:
             # The session's transaction ends (close() rolls it back), or goes to someone who may end it.
             return _drop(state, key) if method in _TRANSACTION_ENDS or method == "handoff" else state
-        if method in WORK_METHODS:
+        if method in WORK_METHODS or method == "execute" and is_write_statement(self.model, event.node):
             if any(key in keys for keys in self.autocommit) or not self._tracked(ref):
                 return state
             assert isinstance(event.node, cst.Call)
@@ -675,19 +692,9 @@ class _UnsavedWorkFlow(SessionFlow):
                    for keys in self.autocommit for key in keys)
 
     def _framework_ref(self, helper: "Summary") -> SessionRef:
-        """The application's session as this function writes it, else as the helper does."""
         if self._framework is None:
-            for call in self.model.tree.of_type(cst.Call):
-                func = call.func
-                if isinstance(func, cst.Attribute) and self.model.tree.inside(call, self.owner):
-                    ref = self.model.sessions.session_of(func.value)
-                    if ref is not None and ref.origin == origins.FRAMEWORK:
-                        self._framework = ref
-                        break
-        if self._framework is not None:
-            return self._framework
-        label = helper.ambient_label or "db.session"
-        return SessionRef(label, label, origins.FRAMEWORK)
+            self._framework = self.analysis.framework_ref(self.owner, helper.ambient_label or "db.session")
+        return self._framework
 
     # -- flow hooks -------------------------------------------------------------------------
     def apply(self, node: cst.CSTNode, state: State) -> State:
@@ -749,7 +756,8 @@ class _UnsavedWorkFlow(SessionFlow):
             origin = self.refs[key].origin
             if origin == origins.LOCAL:
                 self._report(state, {key}, "function-end", node)
-            elif origin == origins.FRAMEWORK and self.ends_framework_session:
+            elif origin == origins.FRAMEWORK and self.ends_framework_session or origin == origins.GLOBAL and (
+                    self.is_command or self.is_job):
                 end = "view-end" if self.is_view else "command-end" if self.is_command else "job-end"
                 self._report(state, {key}, end, node)
             elif origin == origins.PARAM and self.is_view and self._closed_by_dependency(self.refs[key]):
@@ -801,6 +809,35 @@ def _key_of(call: cst.Call, flow: _UnsavedWorkFlow) -> str:
     ref = flow.model.sessions.session_of(func.value)
     assert ref is not None
     return ref.key
+
+
+_DML = frozenset({"insert", "update", "delete"})
+_DML_CHAIN = frozenset({"where", "values", "filter", "filter_by", "returning", "execution_options",
+                        "on_conflict_do_nothing", "on_conflict_do_update", "prefix_with", "ordered_values"})
+
+
+def is_write_statement(model: "SemanticModel", call: cst.CSTNode) -> bool:
+    """`session.execute(delete(User).where(...))`, `update(...)`, `insert(...)`, or
+    `text("DELETE ...")`: a statement whose changes wait for the commit, as an add does."""
+    if not isinstance(call, cst.Call) or not call.args:
+        return False
+    statement = call.args[0].value
+    while isinstance(statement, cst.Call) and isinstance(statement.func, cst.Attribute) and \
+            statement.func.attr.value in _DML_CHAIN:
+        statement = statement.func.value
+    if not isinstance(statement, cst.Call):
+        return False
+    func = statement.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    qualified = model.scopes.qualified_name(func) or ""
+    if name in _DML:
+        return qualified.startswith("sqlalchemy") or isinstance(func, cst.Attribute) and (
+            dotted_name(func.value) or "").endswith(("__table__", "sa", "sqlalchemy"))
+    if name == "text" and qualified.startswith("sqlalchemy") and statement.args:
+        text = statement.args[0].value
+        if isinstance(text, cst.SimpleString) and isinstance(text.evaluated_value, str):
+            return text.evaluated_value.lstrip().split(" ", 1)[0].lower() in _DML
+    return False
 
 
 def _depends_target(node: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
