@@ -35,7 +35,7 @@ _GENERIC_METHODS = frozenset("""get post put patch delete save create update add
 run execute close open start stop send load dump read write process handle validate clear reset
 set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
 _MAX_ROUNDS = 12
-_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False, False, False, None)
+_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False, False, False, None, False)
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Summary:
     commits_own: bool = False  # commits a session it made itself
     returns_query: bool = False  # returns a legacy Query (`return session.query(Model)`)
     refines: Optional[str] = None  # returns its parameter's query, refined (`return q.options(...)`)
+    context_manager: bool = False  # decorated with @contextmanager / @asynccontextmanager
     returns_session: bool = False  # returns a new session it made (`return self._maker()`)
     calls_work: bool = False  # calls a project function that leaves work in a session it passes
     ambient_label: str = ""  # how the ambient session is written where this function reaches it
@@ -210,6 +211,8 @@ class ProjectSummaries:
                 summary.entry = self._entry(path, qualname, info, jobs)
                 summary.yields_session = bool(info.get("yields_session"))
                 summary.commits_own = bool(info.get("commits_local"))
+                summary.context_manager = any(name.rpartition(".")[2] in ("contextmanager", "asynccontextmanager")
+                                              for name in info.get("decorators", ()))
                 self.summaries[(path, qualname)] = summary
                 if "." in qualname:
                     self._by_method.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
@@ -419,7 +422,7 @@ class ProjectSummaries:
             item = (summary.entry, sorted(summary.commits | summary.flushes), sorted(summary.pending), sorted(summary.escapes),
                     sorted(summary.settles), summary.raises_db, summary.returns_none, summary.returns_rows,
                     summary.yields_session, summary.commits_own, summary.returns_session, summary.returns_query,
-                    summary.refines)
+                    summary.refines, summary.context_manager)
             if item != _SAYS_NOTHING:
                 yield (key, *item)
 

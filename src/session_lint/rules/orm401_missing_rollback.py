@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import libcst as cst
+
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import sessions as origins
 from ..semantic.sessions import MEMBER
@@ -14,7 +16,9 @@ class MissingRollback(Rule):
 
     After a failed flush the session's transaction is inactive: every later use raises
     `PendingRollbackError` until `rollback()`. Silent when the handler rolls back (or closes
-    the session) on every path that does not raise, re-raises, when the commit runs inside
+    the session) on every path that does not raise, re-raises (raising an error of its own
+    does not count when the session is the object's: `self.db` stays failed for whoever
+    catches it), when the commit runs inside
     `with session.begin_nested():`/`session.begin():`, and when the session is one the
     function made itself and does not use again (its `with` block or the function's end
     discards the failed transaction).
@@ -69,6 +73,11 @@ def _consequence(missing: UnrecoveredFailure, context: RuleContext) -> str:
     if origin == origins.FRAMEWORK:
         return f"{label} lives on for the rest of the request or thread: its next use {pending}"
     if origin == MEMBER:
+        if isinstance(missing.at, cst.Raise) and missing.at.exc is not None:
+            raised = _shorten(context.source_of(missing.at.exc.func if isinstance(missing.at.exc, cst.Call)
+                                                else missing.at.exc))
+            return (f"it raises `{raised}` on line {context.line_of(missing.at)} instead of the database error, "
+                    f"while {label} outlives this call: whoever catches it and uses the object again {pending}")
         return f"{label} outlives this call: the object's next use of it {pending}"
     return f"{label} is a module-level session: its next use anywhere {pending}"
 

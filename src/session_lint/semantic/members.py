@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
+from . import names
+
 from .scopes import receiver_method
 from .sessions import MEMBER, SessionRef
 
@@ -96,6 +98,8 @@ class MemberSessions:
         if value is None:
             return False
         sessions = self.model.sessions
+        if isinstance(value, cst.Call) and self.model.scopes.qualified_name(value.func) in names.SCOPED_SESSIONS:
+            return True  # `self.db = scoped_session(maker)`: the registry proxies its session
         made = sessions.creation(value)
         if made is not None:
             return not made.autocommit

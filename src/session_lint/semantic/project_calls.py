@@ -84,18 +84,30 @@ class ProjectCalls:
         position = [arg for arg in call.args if arg.keyword is None].index(argument)
         return f"p:{params[position]}" if position < len(params) else None
 
-    def makes_session(self, call: cst.Call) -> bool:
-        """`self._create_session()`: a project function that returns a new session; also
-        `asynccontextmanager(get_db)()` around a project generator that yields one."""
+    def makes_session(self, call: cst.Call) -> Optional[str]:
+        """A project function that makes a session: `self._create_session()` (returns one),
+        `with tracked_db("op") as db` (a `@contextmanager` that yields one), or
+        `asynccontextmanager(get_db)()`. "commits" when it commits that session when the
+        block ends, "plain" otherwise, None when `call` makes no session we know of."""
         inner = call.func
         if isinstance(inner, cst.Call) and len(inner.args) == 1 and self.model.scopes.qualified_name(
                 inner.func) in _CONTEXT_MANAGERS:
             target = dotted_name(inner.args[0].value)
             summaries = self.summaries
             if target is None or summaries is None:
-                return False
+                return None
             found = summaries.resolve(self.module, "", target)  # type: ignore[arg-type]
             summary = summaries.summaries.get(found) if found is not None else None
-            return summary is not None and summary.yields_session
+            return _scope(summary)
         callee = self.callee(call)
-        return callee is not None and callee.returns_session
+        if callee is None:
+            return None
+        if callee.returns_session:
+            return "plain"
+        return _scope(callee) if callee.context_manager else None
+
+
+def _scope(summary: Optional["Summary"]) -> Optional[str]:
+    if summary is None or not summary.yields_session:
+        return None
+    return "commits" if summary.commits_own else "plain"

@@ -323,6 +323,15 @@ class _RecoveryFlow(SessionFlow):
             return frozenset()
         return self._drop_rebound(node, state)
 
+    def _leave(self, node: cst.CSTNode, state: State, how: str) -> None:
+        if how == RAISE and isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
+            # `raise InvalidEntry(...)`: a new error of the object's own, which its callers
+            # catch and go on with the object, whose session is still failed.
+            for fact in state:
+                if self.refs[fact[0]].origin == MEMBER:
+                    self._report([fact], LIVES_ON, node)  # type: ignore[list-item]
+        super()._leave(node, state, how)
+
     def raising(self, state: State) -> State:
         """A handler that re-raises hands the error up: a `finally:` that then uses the
         session meets the error on its way out whether or not the handler is there."""

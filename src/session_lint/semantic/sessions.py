@@ -44,6 +44,15 @@ TRANSACTION_GETTERS = frozenset({"begin", "begin_nested", "get_transaction", "ge
 _CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
+# Unannotated parameters that hold a session when the body uses them as one.
+_SESSION_PARAMETER_NAMES = frozenset({"session", "db_session", "dbsession", "sa_session"})
+_SESSION_ONLY_METHODS = frozenset({"commit", "flush", "rollback", "query", "add_all", "scalars", "begin_nested"})
+_SESSION_METHODS = _SESSION_ONLY_METHODS | frozenset({
+    "add", "delete", "merge", "execute", "scalar", "get", "refresh", "expire", "expire_all", "expunge",
+    "expunge_all", "close", "begin", "get_bind", "connection", "no_autoflush", "bulk_save_objects",
+    "bulk_insert_mappings", "bulk_update_mappings", "is_modified", "in_transaction", "get_one", "exec"})
+
+
 @dataclass(frozen=True)
 class Factory:
     """Something that makes sessions, or a session class itself."""
@@ -98,7 +107,8 @@ class SessionAnalysis:
         self.member_session: Optional[Callable[[cst.Attribute], Optional[SessionRef]]] = None
         # "Does this call run a project function that returns a new session?" (the project
         # summaries answer it; set by the model).
-        self.project_session: Optional[Callable[[cst.Call], bool]] = None
+        self.project_session: Optional[Callable[[cst.Call], Optional[str]]] = None
+        self._session_like: Dict[int, bool] = {}
 
     # -- factories --------------------------------------------------------------------------
     def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
@@ -196,9 +206,13 @@ class SessionAnalysis:
             maker = self.factory(func.value)
             if maker is not None and maker.kind == "sessionmaker":
                 return Creation(node, maker, autocommit=True, scoped=False)
-        if self.project_session is not None and self.project_session(node):
+        made_by_project = self.project_session(node) if self.project_session is not None else None
+        # A session scope the index describes (its factory's options, what it does at the
+        # end) says more than the summary: `session_scope()` answers for it.
+        if made_by_project is not None and self.session_scope(node) is None:
             label = self.source_of(func)
-            return Creation(node, Factory("sessionmaker", False, label), autocommit=False, scoped=False)
+            return Creation(node, Factory("sessionmaker", False, label), autocommit=made_by_project == "commits",
+                            scoped=False)
         return None
 
     # -- session-scope context managers ---------------------------------------------------
@@ -284,7 +298,16 @@ class SessionAnalysis:
             if node.attr.value == "session" and self.is_flask_db(node.value):
                 label = self.source_of(node)
                 return SessionRef(label, label, FRAMEWORK)
+            if node.attr.value == "dbsession" and isinstance(node.value, cst.Name) and node.value.value == "request":
+                # Pyramid's request-scoped session (pyramid_tm commits it when the request ends).
+                label = self.source_of(node)
+                return SessionRef(label, label, FRAMEWORK)
             return self.member_session(node) if self.member_session is not None else None
+        if isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value == "getSession":
+            # `database.db.getSession()`: an accessor of the thread's shared session.
+            label = self.source_of(node)
+            return SessionRef(label, label, FRAMEWORK)
         if isinstance(node, cst.Call) and not node.args:
             # `db.session()` and `ScopedSession()` hand out the registry's session.
             made = self.creation(node)
@@ -377,12 +400,29 @@ class SessionAnalysis:
         if binding.kind == "param":
             if self.is_session_annotation(binding.annotation):
                 return SessionRef(key, name, PARAM, None, binding)
+            if binding.annotation is None and name in _SESSION_PARAMETER_NAMES and self._used_as_session(binding):
+                # `def create_default_status(session):` whose body commits/flushes/queries it.
+                return SessionRef(key, name, PARAM, None, binding)
             return None
         if binding.kind == "import" and binding.imported:
             info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
             if info is not None and info.kind in ("session", "async_session"):
                 return SessionRef(key, name, GLOBAL, None, binding)
         return None
+
+    def _used_as_session(self, binding: Binding) -> bool:
+        """The function calls methods only a session has on the parameter (commit, flush,
+        rollback, query...), and none it would not."""
+        key = id(binding)
+        if key not in self._session_like:
+            methods = set()
+            for call in self.scopes.tree.of_type(cst.Call):
+                func = call.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                        and func.value.value == binding.name and self.scopes.tree.inside(call, binding.scope.node):
+                    methods.add(func.attr.value)
+            self._session_like[key] = bool(methods & _SESSION_ONLY_METHODS) and methods <= _SESSION_METHODS
+        return self._session_like[key]
 
     def is_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
         return self._annotation_is_session(annotation, self.scopes.qualified_name)
