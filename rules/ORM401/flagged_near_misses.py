@@ -41,3 +41,15 @@ def lock_asset(session: Session, stmt, retries: int):
                 continue
         yield
         return
+
+
+def unannotated_session_parameter(session, statuses):
+    # Issue 18, Pagure ad9df5da: a parameter named `session` whose body only uses it as a
+    # session (add, flush, commit) is one, annotation or not.
+    for status in statuses:
+        session.add(status)
+        try:
+            session.flush()
+        except Exception:  # expect: ORM401
+            pass
+    session.commit()

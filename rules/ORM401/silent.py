@@ -223,13 +223,24 @@ def handed_to_an_error_handler(session: Session, user):
     return user
 
 
-def unannotated_parameter(session, user):
-    # Not provably a session: the rule stays silent.
+def unannotated_parameter(store, user):
+    # Not provably a session (a parameter named `session` and used only as one is: see
+    # flagged_near_misses.py): the rule stays silent.
+    try:
+        store.add(user)
+        store.commit()
+    except Exception:
+        pass
+
+
+def session_named_but_not_used_as_one(session, user):
+    # `session.commit()` beside `session.set_cookie()`: a web session object, not SQLAlchemy's.
     try:
         session.add(user)
         session.commit()
     except Exception:
         pass
+    session.set_cookie("user", user)
 
 
 def migration_step():

@@ -358,6 +358,12 @@ class ProjectIndex:
         if not relative:
             return []
         matches = self._by_suffix.get(relative, []) + self._by_suffix.get(relative + "/__init__", [])
+        if len(matches) > 1 and importer is not None:
+            # A script's own directory comes first on `sys.path`: `import data` next to it.
+            here = Path(importer).resolve().parent / relative
+            siblings = [path for path in matches if path in (here.with_suffix(".py"), here / "__init__.py")]
+            if len(siblings) == 1:
+                return siblings
         if len(matches) > 1:
             # `import main` finds the `main.py` at an import root, not `apps/payments/main.py`
             # inside a package (that one is `apps.payments.main`).
@@ -379,6 +385,15 @@ class ProjectIndex:
     def factories(self) -> List[FactoryInfo]:
         """Every module-level factory of the project, in a stable order."""
         return [self._entries[path][name] for path in sorted(self._entries) for name in sorted(self._entries[path])]
+
+    def evidence_names(self) -> List[str]:
+        """The project's names that count as session evidence in a file that imports (or
+        binds) them: its session factories, and the functions and classes the summaries
+        say touch a session or return query results."""
+        names = {info.name for info in self.factories()}
+        if self._facts:
+            names |= self.summaries.evidence_names()
+        return sorted(names)
 
     def fingerprint(self) -> str:
         """Changes when what a linted file can learn from the project changes: a factory, or
@@ -527,6 +542,10 @@ class LazyProjectIndex(ProjectIndex):
     def module_key(self, filename: Optional[str]) -> Optional[str]:
         self._ensure()
         return super().module_key(filename)
+
+    def evidence_names(self) -> List[str]:
+        self._ensure()
+        return super().evidence_names()
 
 
 EMPTY_INDEX = ProjectIndex()

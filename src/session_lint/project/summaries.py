@@ -414,6 +414,20 @@ class ProjectSummaries:
         target = self.resolve(path, qualname, callee)
         return target is not None and AMBIENT in self.summaries[target].commits
 
+    def evidence_names(self) -> Set[str]:
+        """Names whose mention can matter to a rule: the functions, methods and classes
+        whose summaries say they touch a session or return query results (a file that
+        calls `log_event(...)` has a session's work in it as surely as one that calls
+        `db.session.add(...)`)."""
+        names: Set[str] = set()
+        for (_, qualname), summary in self.summaries.items():
+            if (summary.pending or summary.commits or summary.flushes or summary.settles or summary.returns_none
+                    or summary.returns_rows or summary.returns_query or summary.returns_session
+                    or summary.yields_session or summary.refines is not None):
+                names.update(qualname.split("."))
+        # Names too short or too common to point at one function.
+        return {name for name in names if len(name) > 3 and name not in _GENERIC_METHODS and not name.startswith("__")}
+
     def fingerprint_items(self) -> Iterator[Tuple[object, ...]]:
         """What the summaries can tell a linted file; functions they say nothing of are left
         out, so that adding one does not invalidate every cached result."""

@@ -55,9 +55,8 @@ class AddWithoutCommit(Rule):
         if work.committed_elsewhere:
             why += f" (`{session}.commit()` is not reached on this path)"
         if work.helper is not None:
-            line = context.line_of(work.call)
-            return (f"the work `{work.helper.name}()` leaves in `{session}` on line {line} is never committed "
-                    f"(`{work.helper.name}()` adds to the session and does not commit): {why}, so it is discarded")
+            return (f"`{work.helper.name}()` adds to `{session}` without committing it, and {why}, "
+                    "so what it added is discarded")
         what = f"`{session}.{work.method}()`"
         return f"{what} is never committed: {why}, so {_what_is_lost(work, context)}"
 
