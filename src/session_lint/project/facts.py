@@ -87,6 +87,12 @@ class _ModuleScanner:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 self._job_references(node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and node not in tree.body:
+                # An import inside a function (`def register(): from .views import handler`):
+                # the module's own top-level imports win where the names clash.
+                saved = dict(self.imports)
+                self._top_level(node)
+                self.imports.update(saved)
         return {
             "imports": self.imports,
             "classes": self.classes,
@@ -109,6 +115,7 @@ class _ModuleScanner:
                     self.imports[alias.asname or alias.name] = [statement.module or "", alias.name, statement.level]
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions[statement.name] = _FunctionScanner(statement, None).scan()
+            self._nested(statement, statement.name)
         elif isinstance(statement, ast.ClassDef):
             methods: List[str] = []
             for item in statement.body:
@@ -144,6 +151,18 @@ class _ModuleScanner:
                     for inner in child.body:
                         if isinstance(inner, (ast.Import, ast.ImportFrom)):
                             self._top_level(inner)
+
+    def _nested(self, function: ast.AST, qualname: str) -> None:
+        """Functions defined inside a module-level function (a view registered in
+        `register_at(app)`), as `outer.<locals>.inner`: nobody resolves a call to them, but
+        their own calls and decorators count."""
+        stack = list(ast.iter_child_nodes(function))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[f"{qualname}.<locals>.{node.name}"] = _FunctionScanner(node, None).scan()
+            elif not isinstance(node, (ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(node))
 
     def _job_references(self, call: ast.Call) -> None:
         func = call.func
@@ -362,7 +381,9 @@ class _FunctionScanner:
             slot = self.slot(keyword.value)
             if slot is not None and _passable(slot):
                 arguments.append([keyword.arg, slot])
-        self.calls.append([callee, call.lineno, call.col_offset, arguments])
+        # `add_to_session(..., commit_transaction=True)`: a library call that may commit.
+        flags = ["commit-kw"] if any(keyword.arg and "commit" in keyword.arg for keyword in call.keywords) else []
+        self.calls.append([callee, call.lineno, call.col_offset, arguments, *flags])
 
     def _return(self, value: ast.AST) -> None:
         if isinstance(value, ast.Await):

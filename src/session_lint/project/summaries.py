@@ -83,6 +83,8 @@ class ProjectSummaries:
         self.summaries: Dict[FunctionKey, Summary] = {}
         self._resolved: Dict[Tuple[str, str, str], Optional[FunctionKey]] = {}
         self._by_method: Dict[str, List[FunctionKey]] = {}
+        self._callers: Optional[Dict[FunctionKey, List[CallSite]]] = None
+        self._lost: Dict[FunctionKey, bool] = {}
         self._compute()
 
     # -- resolution -------------------------------------------------------------------------
@@ -214,7 +216,7 @@ class ProjectSummaries:
                 summary.context_manager = any(name.rpartition(".")[2] in ("contextmanager", "asynccontextmanager")
                                               for name in info.get("decorators", ()))
                 self.summaries[(path, qualname)] = summary
-                if "." in qualname:
+                if "." in qualname and "<locals>" not in qualname:
                     self._by_method.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
         # Jobs named in another module: `queue.enqueue(tasks.refresh)`.
         for path, module in self.facts.items():
@@ -297,7 +299,7 @@ class ProjectSummaries:
         info = self.facts[path]["functions"][qualname]
         before = (len(summary.commits), len(summary.flushes), len(summary.pending), len(summary.escapes), summary.raises_db,
                   summary.returns_none, summary.returns_rows, summary.returns_query)
-        for callee, line, _, arguments in info["calls"]:
+        for callee, line, _, arguments, *flags in info["calls"]:
             target = self.resolve(path, qualname, callee)
             passed: Dict[object, str] = {}
             for where, slot in arguments:
@@ -305,7 +307,9 @@ class ProjectSummaries:
                 if normal is not None:
                     passed[where] = normal
             if target is None:
-                if passed and callee.rpartition(".")[2].startswith("add"):
+                if passed and "commit-kw" in flags:
+                    summary.commits.update(passed.values())  # it may commit what it is given
+                elif passed and callee.rpartition(".")[2].startswith("add"):
                     # `Belief.add_to_session(session=db.session, ...)`: a library's way to add.
                     for slot in passed.values():
                         summary.pending.add(slot)
@@ -384,31 +388,67 @@ class ProjectSummaries:
         found = self._by_method.get(name, [])
         return found[0] if len(found) == 1 else None
 
-    def callers_by_name(self, target: FunctionKey) -> List[CallSite]:
-        """Calls `<something>.<name>(...)` on receivers we cannot type, for a method whose
-        name no other project class defines."""
-        name = target[1].rpartition(".")[2]
-        if self.unique_method(name) != target:
-            return []
-        sites: List[CallSite] = []
+    def callers(self, target: FunctionKey) -> List[CallSite]:
+        """Every call of `target` in the project's code (tests left out: a test throws its
+        transaction away on purpose): calls that resolve to it, and for a method whose name
+        no other project class defines, `<something>.<name>(...)` on receivers we cannot type."""
+        if self._callers is None:
+            self._callers = self._all_callers()
+        return self._callers.get(target, [])
+
+    def _all_callers(self) -> Dict[FunctionKey, List[CallSite]]:
+        found: Dict[FunctionKey, List[CallSite]] = {}
         for path, module in self.facts.items():
             if _is_test_path(path):
-                continue  # a test throws its transaction away on purpose
+                continue
             for qualname, info in module["functions"].items():
                 if qualname.rpartition(".")[2].startswith("test"):
                     continue
                 calls = info["calls"]
-                for callee, line, _, _ in calls:
-                    if not callee.endswith("." + name) or self.resolve(path, qualname, callee) is not None:
+                for callee, line, *_ in calls:
+                    target = self.resolve(path, qualname, callee)
+                    if target is None and "." in callee:
+                        target = self.unique_method(callee.rpartition(".")[2])
+                    if target is None or target == (path, qualname):
                         continue
-                    later_commit = any(
-                        line < other_line and (other.rpartition(".")[2] in ("commit", "save") or self._commits_ambient(
-                            path, qualname, other))
-                        for other, other_line, _, _ in calls)
-                    commits_after = later_commit or (AMBIENT in self.summaries[(path, qualname)].commits and any(
-                        self.normalise(path, slot) == AMBIENT for slot in info["commits"]))
-                    sites.append(CallSite((path, qualname), line, commits_after))
-        return sites
+                    found.setdefault(target, []).append(
+                        CallSite((path, qualname), line, self._commits_after(path, qualname, info, line)))
+        return found
+
+    def _commits_after(self, path: str, qualname: str, info: dict, line: int) -> bool:
+        """The caller commits the application's session after the call (or anywhere, when
+        it commits it itself: which path does is the caller's flow's business)."""
+        if any(self.normalise(path, slot) == AMBIENT for slot in info["commits"]):
+            return True
+        return any(line < other_line and (other.rpartition(".")[2] in ("commit", "save")
+                                          or self._commits_ambient(path, qualname, other))
+                   for other, other_line, *_ in info["calls"])
+
+    def lost(self, key: FunctionKey) -> bool:
+        """The work `key` leaves in the application's session is never committed: it has
+        callers, and every one is a view, command or job that does not commit after the
+        call, or a function that does not commit either and whose own callers lose it."""
+        if key not in self._lost:
+            self._lost[key] = False  # a cycle of callers proves nothing
+            self._lost[key] = self._find_lost(key)
+        return self._lost[key]
+
+    def _find_lost(self, key: FunctionKey) -> bool:
+        summary = self.summaries[key]
+        if AMBIENT not in summary.pending or summary.entry is not None:
+            return False
+        sites = self.callers(key)
+        if not sites:
+            return False
+        for site in sites:
+            caller = self.summaries[site.caller]
+            if site.commits_after:
+                return False
+            if caller.entry is not None:
+                continue
+            if AMBIENT not in caller.pending or not self.lost(site.caller):
+                return False
+        return True
 
     def _commits_ambient(self, path: str, qualname: str, callee: str) -> bool:
         target = self.resolve(path, qualname, callee)

@@ -97,12 +97,10 @@ def _callers(work: UnsavedWork, context: RuleContext) -> str:
     commit = f"`{work.session.label}.commit()`"
     sites = [f"`{site.caller[1].rpartition('.')[2]}()` ({_relative(site.caller[0], context)}:{site.line})"
              for site in work.callers]
-    if len(sites) == 1:
-        return (f"`{work.scope_name}()` does not commit, and its only caller {sites[0]} ends the request, "
-                f"command or job without {commit} after calling it")
     shown = ", ".join(sites[:3]) + (f" and {len(sites) - 3} more" if len(sites) > 3 else "")
-    return (f"`{work.scope_name}()` does not commit, and none of its callers ({shown}) calls {commit} "
-            "after it before the request, command or job ends")
+    callers = f"its caller {shown} reaches" if len(sites) == 1 else f"its callers ({shown}) reach"
+    return (f"`{work.scope_name}()` does not commit, and {callers} the end of the request, "
+            f"command or job without {commit} after calling it")
 
 
 def _relative(path: str, context: RuleContext) -> str:

@@ -200,32 +200,38 @@ class TransactionAnalysis:
         return found
 
     def _left_to_callers(self) -> Iterator[UnsavedWork]:
-        """A model method that adds to the application's session and leaves the commit to
-        its callers (`user.reset_password(token, pw)` in a view), when every call of it in
-        the project is in a request handler, command or job that does not commit after it.
-        Such callers reach the method through an object we cannot type, so the flow of the
-        caller cannot see it: the work is reported where it is added."""
+        """A helper or model method that adds to the application's session and leaves the
+        commit to its callers (`user.reset_password(token, pw)` in a view), when every call
+        of it in the project ends in a request handler, command or job that never commits
+        after it: the work is reported where it is added (or where a deeper helper that
+        adds is called), once, rather than at each caller."""
         project = self.model.get(ProjectCalls)
         summaries = project.summaries
         if summaries is None:
             return
         for function in self.model.tree.of_type(cst.FunctionDef):
             summary = project.of_function(function)
-            if summary is None or summary.entry is not None or AMBIENT not in summary.pending:
+            if summary is None or not summaries.lost(summary.key):
                 continue
-            sites = summaries.callers_by_name(summary.key)
-            if not sites or any(site.commits_after or summaries.summaries[site.caller].entry is None
-                                for site in sites):
-                continue
+            sites = tuple(summaries.callers(summary.key))
             for call in calls_in(function.body):
-                if method_name(call) not in WORK_METHODS:
-                    continue
-                ref = self.model.sessions.session_of(call.func.value)  # type: ignore[attr-defined]
-                if ref is None or ref.origin not in (origins.FRAMEWORK, origins.GLOBAL):
-                    continue
-                yield UnsavedWork(call=call, method=method_name(call) or "add", session=ref, end="callers-end",
-                                  end_node=None, scope_name=function.name.value, committed_elsewhere=False,
-                                  callers=tuple(sites))
+                ref = self._ambient_work(call, project, summaries)
+                if ref is not None:
+                    helper = project.callee(call) if method_name(call) not in WORK_METHODS else None
+                    yield UnsavedWork(call=call, method=method_name(call) or "add", session=ref, end="callers-end",
+                                      end_node=None, scope_name=function.name.value, committed_elsewhere=False,
+                                      helper=helper, callers=sites)
+
+    def _ambient_work(self, call: cst.Call, project: "ProjectCalls", summaries) -> Optional[SessionRef]:
+        """The application's session, when `call` adds to it, or calls a project helper that
+        leaves work in it (and is not itself reported as losing it)."""
+        if method_name(call) in WORK_METHODS:
+            ref = self.model.sessions.session_of(call.func.value)  # type: ignore[attr-defined]
+            return ref if ref is not None and ref.origin in (origins.FRAMEWORK, origins.GLOBAL) else None
+        helper = project.callee(call)
+        if helper is None or AMBIENT not in helper.pending or summaries.lost(helper.key):
+            return None
+        return self.framework_ref(call, helper.ambient_label or "db.session")
 
     # -- helpers shared with other analyses ---------------------------------------------------
     def framework_ref(self, node: cst.CSTNode, label: str) -> SessionRef:
@@ -678,7 +684,8 @@ class _UnsavedWorkFlow(SessionFlow):
                 continue
             if AMBIENT in helper.commits or AMBIENT in helper.settles:
                 state = frozenset(fact for fact in state if fact[0] not in framework)
-            elif AMBIENT in helper.pending and call not in self.reports and not self.autocommit_framework():
+            elif AMBIENT in helper.pending and call not in self.reports and not self.autocommit_framework() \
+                    and not self.project.summaries.lost(helper.key):  # type: ignore[union-attr]
                 ref = self._framework_ref(helper)
                 self.refs[ref.key] = ref
                 self.methods[call] = "helper"
