@@ -166,6 +166,41 @@ def return_from_session_scope(user_id):
         return user  # expect: ORM104
 
 
+def return_the_rows_from_session_scope():
+    # The block's exit commits (expiring the rows) and closes the session as the function
+    # returns (AlmaLinux/albs-web-server 393c6f27: `with open_session() as db: return
+    # db.execute(query).scalars().unique().all()`).
+    with session_scope() as session:
+        return session.execute(select(User)).scalars().unique().all()  # expect: ORM104
+
+
+def dict_of_loaded_objects(emails):
+    # The dict holds the instances: its values are as expired and detached as they are
+    # (AlmaLinux/albs-web-server 393c6f27-3: `result[package.sha256] = package`).
+    by_email = {}
+    with session_scope() as session:
+        for user in session.scalars(select(User).where(User.email.in_(emails))):
+            by_email[user.email] = user
+        return by_email  # expect: ORM104
+
+
+def list_filled_with_append():
+    found = []
+    with Session(engine) as session:
+        for user in session.scalars(select(User)).all():
+            found.append(user)
+        session.commit()
+    return found[0].name  # expect: ORM104
+
+
+def unannotated_session_parameter(session, user_id):
+    # An unannotated `session` parameter used only as a session (get/commit/close) is one.
+    user = session.get(User, user_id)
+    session.commit()
+    session.close()
+    return user.name  # expect: ORM104
+
+
 def only_on_one_path(user_id, save):
     with Session(engine) as session:
         user = session.get(User, user_id)

@@ -186,7 +186,8 @@ def unannotated_session(session, user_id):
     user = session.get(User, user_id)
     session.commit()
     session.close()
-    return user.name  # not provably a session
+    session.send(user_id)  # a method no SQLAlchemy session has: not provably a session
+    return user.name
 
 
 @app.route("/users/<int:user_id>", methods=["POST"])
@@ -242,3 +243,36 @@ def deleted_objects_keep_their_values(user_id):
         session.delete(user)
         session.commit()
     return {"deleted": user.id, "name": user.name}
+
+
+def rows_returned_from_a_block_that_does_not_commit():
+    # `with Session()` closes without committing: the rows are detached but loaded.
+    with SessionLocal() as session:
+        return session.scalars(select(User)).all()
+
+
+def rows_returned_from_a_block_that_keeps_them_loaded():
+    with KeepLoaded.begin() as session:
+        return session.scalars(select(User)).all()
+
+
+def values_collected_not_objects(emails):
+    # The dict holds plain values read before the commit, not the instances.
+    ids = {}
+    with SessionLocal.begin() as session:
+        for user in session.scalars(select(User).where(User.email.in_(emails))):
+            ids[user.email] = user.id
+    return ids
+
+
+def refreshed_one_by_one(names):
+    created = []
+    with Session(engine) as session:
+        for name in names:
+            user = User(name=name)
+            session.add(user)
+            created.append(user)
+        session.commit()
+        for user in created:
+            session.refresh(user)
+    return created

@@ -116,3 +116,18 @@ async def another_class_does_not_reload_it(session: AsyncSession, user_id: int):
     await session.commit()
     await session.scalars(select(Order))
     return user.name  # expect: ORM105
+
+
+async def rows_returned_from_a_begin_block():
+    # The block commits (expiring the rows) and closes as the function returns.
+    async with async_session.begin() as session:
+        return (await session.scalars(select(User))).all()  # expect: ORM105
+
+
+async def collected_into_a_dict():
+    by_name = {}
+    async with async_session() as session:
+        for user in (await session.scalars(select(User))).all():
+            by_name[user.name] = user
+        await session.commit()
+    return by_name  # expect: ORM105

@@ -143,3 +143,21 @@ async def deleted_objects_keep_their_values(user_id: int, session: AsyncSession 
     await session.delete(user)
     await session.commit()
     return {"deleted": user.id, "name": user.name}
+
+
+async def rows_returned_from_a_block_that_does_not_commit():
+    async with async_session() as session:
+        return (await session.scalars(select(User))).all()
+
+
+async def each_row_refreshed_after_the_commit(names):
+    created = []
+    async with async_session() as session:
+        for name in names:
+            user = User(name=name)
+            session.add(user)
+            created.append(user)
+        await session.commit()
+        for user in created:
+            await session.refresh(user)
+    return created

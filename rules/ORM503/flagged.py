@@ -93,3 +93,23 @@ def with_list(session: Session, only_live: bool) -> List[User]:
     if only_live:
         filters.append(User.deleted_at is None)  # expect: ORM503:24
     return session.query(User).filter(*filters).all()
+
+
+def visible_clause():
+    # A helper of this module whose result a filter receives is part of the condition.
+    return or_(User.verified == True, User.deleted_at is not None)  # expect: ORM503:39
+
+
+def visible(session: Session) -> List[User]:
+    return session.query(User).filter(visible_clause()).all()
+
+
+class Listing:
+    @staticmethod
+    def _context_filter():
+        # infobyte/faraday 122ca0d6: `(Permission.user_id == uid) | (Workspace.public is True)`
+        # returned by a helper and passed as `.filter(self._context_filter())`.
+        return (User.id == 1) | (User.verified is True)  # expect: ORM503:34
+
+    def ids(self, session: Session) -> List[int]:
+        return list(session.scalars(select(User.id).where(self._context_filter())))

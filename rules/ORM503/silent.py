@@ -52,3 +52,20 @@ def python_condition(session: Session, cutoff: Optional[datetime]) -> List[User]
     # The Python test picks the condition; SQLAlchemy only sees real clauses.
     stmt = select(User).where(User.deleted_at < cutoff if cutoff is not None else User.deleted_at.is_(None))
     return list(session.scalars(stmt))
+
+
+def is_deleted_clause():
+    return Record.deleted_at is None
+
+
+def helper_used_in_python(session: Session, user: User) -> bool:
+    # The helper's `is` test is Python's: it is never handed to a filter.
+    return is_deleted_clause() and user.nickname is None
+
+
+def proper_helper():
+    return User.deleted_at.is_(None)
+
+
+def helper_in_a_filter(session: Session) -> List[User]:
+    return list(session.scalars(select(User).where(proper_helper())))

@@ -5,6 +5,7 @@ from typing import Iterator
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.instances import (
     READ, RETURN, ExpiredUse, InstanceAnalysis, commits_at_block_end, how_expired_and_ended,
+    names_an_object,
 )
 
 
@@ -48,6 +49,6 @@ class DetachedInstanceAccess(Rule):
     def fix(use: ExpiredUse, context: RuleContext) -> str:
         before = ("return what the caller needs while the session is open" if use.kind == RETURN
                   else "read what you need before the session ends")
-        refresh = ("" if commits_at_block_end(use)
+        refresh = ("" if commits_at_block_end(use) or not names_an_object(use)
                    else f", call `{use.session.label}.refresh({use.name})` after the commit")
         return f"{before}{refresh}, or pass `expire_on_commit=False` to {use.expiry.configured_at}"

@@ -5,6 +5,7 @@ from typing import Iterator
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic.instances import (
     READ, RETURN, ExpiredUse, InstanceAnalysis, commits_at_block_end, how_expired, how_expired_and_ended,
+    names_an_object,
 )
 
 
@@ -53,6 +54,7 @@ class ImplicitIoAfterCommit(Rule):
 
     @staticmethod
     def fix(use: ExpiredUse) -> str:
-        refresh = ("read what you need inside the block" if commits_at_block_end(use)
+        inside = commits_at_block_end(use) or not names_an_object(use)
+        refresh = ("read what you need inside the block" if inside
                    else f"`await {use.session.label}.refresh({use.name})` after the commit")
         return f"{refresh}, or pass `expire_on_commit=False` to {use.expiry.configured_at}"

@@ -6,8 +6,10 @@ A condition is an argument of `.where()`, `.filter()`, `.having()`, of `and_()`,
 `with_loader_criteria()`. From there the walk descends through what passes a condition on
 unchanged (`and`/`or`/`not`, `&`/`|`/`~`, both branches of `x if c else y`) and follows a
 local name to the values assigned to it (`cond = ...; .where(cond)`) and, for `*conds`, to
-the list literal and the `append()`/`extend()` calls that fill it. It does not enter
-lambdas: `filter(lambda row: row.x is None, rows)` is Python filtering Python values.
+the list literal and the `append()`/`extend()` calls that fill it. A call of a function or
+method of this module (`.filter(self._visible())`, `.where(active_clause(User))`) passes on
+what that function returns. It does not enter lambdas: `filter(lambda row: row.x is None,
+rows)` is Python filtering Python values.
 
 ORM501-ORM503 ask `model.get(FilterConditions).expressions()`.
 """
@@ -17,7 +19,10 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
+from .enclosing import local_function
 from .mapped import MappedClasses
+from .members import MemberSessions
+from .tree import SCOPE_BOUNDARY, iter_children
 
 if TYPE_CHECKING:
     from . import SemanticModel
@@ -42,6 +47,7 @@ class FilterConditions:
         self.mapped = model.get(MappedClasses)
         self._expressions: Optional[List[cst.BaseExpression]] = None
         self._filled: Optional[Dict[Tuple[int, str], List[cst.BaseExpression]]] = None
+        self._returns: Dict[cst.FunctionDef, List[cst.BaseExpression]] = {}
 
     def expressions(self) -> List[cst.BaseExpression]:
         """Each node once (a name used in two filters is walked once), outer nodes before the
@@ -83,6 +89,11 @@ class FilterConditions:
         elif method in _JOIN_METHODS:
             yield from positional[_JOIN_METHODS[method]:]
             yield from _keyword(call, "onclause")
+            if method in ("join", "outerjoin"):
+                # SQLAlchemy < 1.4: `query.join((Target, onclause), ...)`
+                for argument in positional:
+                    if isinstance(argument.value, cst.Tuple) and len(argument.value.elements) == 2:
+                        yield argument.value.elements[1].value
 
     # -- what passes a condition on ---------------------------------------------------------------
     def _descend(self, start: cst.CSTNode, found: Dict[int, cst.BaseExpression]) -> None:
@@ -108,6 +119,8 @@ class FilterConditions:
                 stack.extend([(node.orelse, False), (node.body, False)])
             elif isinstance(node, cst.Name):
                 stack.extend((value, False) for value in self._assigned(node))
+            elif isinstance(node, cst.Call):
+                stack.extend((value, False) for value in self._returned(node))
 
     def _assigned(self, name: cst.Name) -> List[cst.BaseExpression]:
         """`cond = User.x is None` ... `.where(cond)`: the values a local name is given."""
@@ -116,6 +129,18 @@ class FilterConditions:
             return []
         return [b.value for b in bindings if b.kind in ("assign", "annassign", "walrus") and b.value is not None
                 and not isinstance(b.value, (cst.List, cst.Tuple))]
+
+    def _returned(self, call: cst.Call) -> List[cst.BaseExpression]:
+        """`.filter(self._context_filter())`: what a function of this module returns."""
+        func = call.func
+        if not isinstance(func, (cst.Name, cst.Attribute)) or self.mapped.sqlalchemy_function(func) is not None:
+            return []
+        function = local_function(self.model, func, self.model.get(MemberSessions).class_of_self)
+        if function is None:
+            return []
+        if function not in self._returns:
+            self._returns[function] = _return_values(function)
+        return self._returns[function]
 
     def _unpacked(self, node: cst.BaseExpression) -> List[cst.BaseExpression]:
         """The elements of `*[a, b]`, or of `*conds` built from literals and `conds.append(x)`."""
@@ -152,6 +177,23 @@ class FilterConditions:
                     filled.setdefault((id(scope.node), func.value.value), []).extend(values)
             self._filled = filled
         return self._filled
+
+
+def _return_values(function: cst.FunctionDef) -> List[cst.BaseExpression]:
+    """The values `function` returns (not those of functions nested in it); none for a
+    generator, whose call returns a generator object."""
+    if function.asynchronous is not None:
+        return []  # its call is a coroutine, not a condition
+    values: List[cst.BaseExpression] = []
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Yield):
+            return []
+        if isinstance(current, cst.Return) and current.value is not None:
+            values.append(current.value)
+        stack.extend(child for child in iter_children(current) if not isinstance(child, SCOPE_BOUNDARY))
+    return values
 
 
 def _list_additions(method: str, call: cst.Call) -> List[cst.BaseExpression]:

@@ -14,7 +14,11 @@ cannot run either, open or not, because a plain attribute read cannot await
 - what happens to them: a commit (explicit, or the end of a `begin()` block, `maker.begin()`
   block or session-scope context manager) expires them, `refresh()` loads them again, the
   end of the session (`with` block, `close()`, also in `finally`) detaches them;
-- where an expired one is used: `x.attr`, `return x`, `Schema.model_validate(x)`.
+- where instances are collected: `by_id[k] = x`, `found.append(x)` (the container then
+  holds them as a list does);
+- where an expired one is used: `x.attr`, `return x`, `return session.scalars(...).all()`
+  (the `with` block or `finally:` the return passes through commits and ends the session
+  after the load), `Schema.model_validate(x)`.
 
 Writes (`x.attr = v`) load nothing, and make that attribute readable again.
 """
@@ -45,6 +49,10 @@ _UNLOADED_ATTRIBUTES = frozenset({"awaitable_attrs", "_sa_instance_state", "_sa_
 _SERIALIZER_METHODS = frozenset({"model_validate", "from_orm"})
 _SERIALIZER_FUNCTIONS = frozenset({"fastapi.encoders.jsonable_encoder"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+# `packages.append(package)`: the list holds the instance from now on.
+_COLLECTING_METHODS = frozenset({"append"})
+# The value of a `return` statement that is not a plain name, while the path leaves through it.
+_RETURNED = "<return>"
 _ENTITY_RESULT_METHODS = frozenset({"scalars", "scalar_one", "scalar_one_or_none", "scalar"})
 # Statements that return no ORM objects, so they refresh nothing.
 _NON_LOADING_STATEMENTS = frozenset(
@@ -448,6 +456,13 @@ class _InstanceFlow(ForwardAnalysis):
             state = self._walk(statement, state)
             return self._assign([statement.target], None, state)
         state = self._walk(statement, state)
+        if isinstance(statement, cst.Return) and statement.value is not None \
+                and not _returned_names(statement.value):
+            # `return session.scalars(...).all()`: what the `with` exits or `finally:` blocks
+            # on the way out do to these instances, the caller receives.
+            source = self._source(statement.value)
+            if source is not None:
+                state = self._hold(state, _RETURNED, source.session, source.many, source.model)
         if isinstance(statement, cst.Del):
             for name in _bound_names(statement.target):
                 state = self._forget(state, name)
@@ -459,7 +474,40 @@ class _InstanceFlow(ForwardAnalysis):
     def iterate(self, loop: cst.For, state: State) -> State:
         # Bound once, before the first pass: every element comes from the same load, so an
         # element of a later pass is as expired as the first one after a commit.
-        return self._bind_loop_target(loop.target, loop.iter, self._walk(loop.iter, state))
+        state = self._walk(loop.iter, state)
+        refreshed = self._refreshes_each(loop)
+        if refreshed is not None:
+            # `for user in users: session.refresh(user)` loads every element again (an empty
+            # list has nothing to load): as if done before the loop.
+            state = frozenset(
+                fact._replace(commit=None)
+                if isinstance(fact, Held) and fact.many and fact.name == refreshed[0]
+                and fact.key == refreshed[1] and fact.end is None else fact
+                for fact in state
+            )
+        return self._bind_loop_target(loop.target, loop.iter, state)
+
+    def _refreshes_each(self, loop: cst.For) -> Optional[Tuple[str, str]]:
+        """(the list, the session key) when the loop's body refreshes each element on every
+        pass: a `session.refresh(element)` statement of the body itself, not under an `if`."""
+        if not (isinstance(loop.target, cst.Name) and isinstance(loop.iter, cst.Name)
+                and isinstance(loop.body, cst.IndentedBlock)):
+            return None
+        for statement in loop.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                call = small.value if isinstance(small, cst.Expr) else None
+                if isinstance(call, cst.Await):
+                    call = call.expression
+                if not (isinstance(call, cst.Call) and method_name(call) == "refresh" and call.args
+                        and isinstance(call.args[0].value, cst.Name)
+                        and call.args[0].value.value == loop.target.value):
+                    continue
+                ref = self.sessions.session_of(call.func.value)  # type: ignore[attr-defined]
+                if ref is not None:
+                    return loop.iter.value, ref.key
+        return None
 
     def enter_with(self, statement: cst.With, state: State) -> State:
         for item in statement.items:
@@ -484,6 +532,9 @@ class _InstanceFlow(ForwardAnalysis):
             for name in _returned_names(node.value):
                 for fact in self.held(state, name.value):
                     self._use(fact, node, RETURN)
+            if node.value is not None:
+                for fact in self.held(state, _RETURNED):
+                    self._use(fact, node, RETURN, _shortened(self.model.source_of(node.value)))
 
     # -- bindings ---------------------------------------------------------------------------
     def _assign(self, targets: Sequence[cst.BaseExpression], value: Optional[cst.BaseExpression],
@@ -492,6 +543,9 @@ class _InstanceFlow(ForwardAnalysis):
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
                 if self.held(state, target.value.value):
                     state = state | {Wrote(target.value.value, target.attr.value)}
+                continue
+            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and value is not None:
+                state = self._collect(target.value.value, value, state)  # `by_sha[p.sha256] = p`
                 continue
             for name in _bound_names(target):
                 state = self._forget(state, name)
@@ -521,6 +575,18 @@ class _InstanceFlow(ForwardAnalysis):
             elif fact.name == element and fact.many:
                 copied.add(fact._replace(name=name, many=False))
         return state | copied
+
+    def _collect(self, container: str, element: cst.BaseExpression, state: State) -> State:
+        """`container[key] = element` / `container.append(element)`: the container now holds
+        that instance among its elements, in whatever state the instance is."""
+        if isinstance(element, cst.Name):
+            facts = [f for f in self.held(state, element.value) if not f.many]
+            return state | {f._replace(name=container, many=True) for f in facts}
+        source = self._source(element)
+        if source is None or source.many:
+            return state
+        self.refs[source.session.key] = source.session
+        return state | {Held(container, source.session.key, True, source.model, None, None)}
 
     def _bind_loop_target(self, target: cst.BaseExpression, iterable: cst.BaseExpression, state: State) -> State:
         for name in _bound_names(target):
@@ -565,6 +631,10 @@ class _InstanceFlow(ForwardAnalysis):
             ref = self.sessions.session_of(func.value)
             if ref is not None:
                 return self._session_event(func.attr.value, ref, call, state)
+            if func.attr.value in _COLLECTING_METHODS and isinstance(func.value, cst.Name) \
+                    and func.value.value not in env and len(call.args) == 1 and not call.args[0].keyword \
+                    and not call.args[0].star:
+                return self._collect(func.value.value, call.args[0].value, state)
         if call.args and isinstance(call.args[0].value, cst.Name) and self._is_serializer(func):
             name = call.args[0].value.value
             if name not in env:
@@ -777,6 +847,11 @@ def _returned_names(value: Optional[cst.BaseExpression]) -> List[cst.Name]:
     return []
 
 
+def _shortened(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 # -- words for messages -------------------------------------------------------------------------
 def how_expired(use: ExpiredUse, model: "SemanticModel") -> str:
     """"`session.commit()` on line 9 expired `user`", or the block whose end committed."""
@@ -817,6 +892,12 @@ def how_ended(use: ExpiredUse, model: "SemanticModel") -> str:
         return f"the `{with_header(node, model)}` block closes the session as the function returns"
     end = model.positions.range(node).end.line
     return f"the `{with_header(node, model)}` block closed the session when it ended on line {end}"
+
+
+def names_an_object(use: ExpiredUse) -> bool:
+    """`user`, `users[0]`: something `refresh()` can be given; not a returned query's rows."""
+    return not (use.kind == RETURN and isinstance(use.node, cst.Return) and use.node.value is not None
+                and not _returned_names(use.node.value))
 
 
 def commits_at_block_end(use: ExpiredUse) -> bool:

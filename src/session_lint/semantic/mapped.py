@@ -23,9 +23,10 @@ as mapped only when this module uses it as an entity: as an argument of a resolv
 `.query()`/`.get()`, of `.join()`/`.select_from()`/`.order_by()` on a known statement or
 query, as the left side of a SQL comparison or the receiver of a column-only method
 (`.in_()`, `.is_()`, `.like()`...) inside `.where()`/`.filter()` of a known statement or
-query, or as `User.query` in a Flask-SQLAlchemy project. A name only compared with Python's
-`in`/`is`, or used as the value of `==` (`Post.status == Status.active`), is therefore not a
-model, which keeps enums and settings objects out.
+query or inside SQLAlchemy's own `and_()`/`or_()`/`not_()`, or as `User.query` in a
+Flask-SQLAlchemy project. A name only compared with Python's `in`/`is`, or used as the value
+of `==` (`Post.status == Status.active`), is therefore not a model, which keeps enums and
+settings objects out.
 
 Attributes: on a class whose body we can read, an attribute is a column when it is declared
 as one (or as a relationship, hybrid or column property); methods, properties and constants
@@ -114,6 +115,8 @@ _STATEMENT_ENTITY_METHODS = frozenset({
     "join", "outerjoin", "join_from", "outerjoin_from", "select_from", "with_entities",
     "add_entity", "add_columns",
 })
+# SQLAlchemy's own functions whose arguments are conditions.
+_CONJUNCTIONS = frozenset({"and_", "or_", "not_"})
 _STATEMENT_CONDITION_METHODS = frozenset({"where", "filter", "having", "order_by", "group_by"})
 # Methods only a SQL column expression has: their receiver is a column.
 _COLUMN_METHODS = frozenset({
@@ -539,6 +542,13 @@ class MappedClasses:
             if qualified in _ENTITY_FUNCTIONS or _is_loader_option(qualified):
                 _add_roots(positional, found)
                 continue
+            if _is_conjunction(qualified) or (isinstance(func, cst.Attribute) and func.attr.value in _CONJUNCTIONS
+                                              and self.model.sessions.is_flask_db(func.value)):
+                # `or_(Adventure.backend == Node.backend, ...)`: SQLAlchemy's own and_/or_/not_
+                # take SQL conditions, whatever query they end up in.
+                for argument in positional:
+                    _add_roots(list(_column_positions(argument)), found)
+                continue
             if not isinstance(func, cst.Attribute):
                 continue
             method = func.attr.value
@@ -550,7 +560,7 @@ class MappedClasses:
                 if queries.kind_of(func.value) not in (STATEMENT, QUERY):
                     continue
                 if method in _STATEMENT_ENTITY_METHODS or method in ("order_by", "group_by"):
-                    _add_roots(positional, found)
+                    _add_roots([_join_target(argument) for argument in positional], found)
                 if method in _STATEMENT_CONDITION_METHODS:
                     for argument in positional:
                         _add_roots(list(_column_positions(argument)), found)
@@ -571,6 +581,19 @@ def _add_roots(expressions: Sequence[cst.BaseExpression], found: Set[str]) -> No
         for length in range(1, len(parts) + 1):
             if is_camel_case(parts[length - 1]):
                 found.add(".".join(parts[:length]))
+
+
+def _join_target(argument: cst.BaseExpression) -> cst.BaseExpression:
+    """SQLAlchemy < 1.4's `query.join((Account, onclause))`: the target comes first."""
+    if isinstance(argument, cst.Tuple) and len(argument.elements) == 2:
+        return argument.elements[0].value
+    return argument
+
+
+def _is_conjunction(qualified: Optional[str]) -> bool:
+    """`sqlalchemy.or_`, `sqlalchemy.sql.and_`, `sqlmodel.not_`."""
+    return qualified is not None and qualified.startswith(_SQL_PACKAGES) \
+        and qualified.rsplit(".", 1)[-1] in _CONJUNCTIONS
 
 
 def _is_loader_option(qualified: Optional[str]) -> bool:
