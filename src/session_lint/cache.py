@@ -43,6 +43,13 @@ _FORMAT = 1
 _RESULTS = f"results-v{_FORMAT}.json"
 _LOCK = ".lock"
 _GITIGNORE = ".gitignore"
+# https://bford.info/cachedir/: backup tools (tar --exclude-caches, borg, restic) skip a
+# directory holding this file, whose first line must be exactly this signature.
+_CACHEDIR_TAG = "CACHEDIR.TAG"
+_CACHEDIR_TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                      "# This file is a cache directory tag created by session-lint.\n"
+                      "# For information about cache directory tags, see:\n"
+                      "#\thttps://bford.info/cachedir/\n")
 _KEY_FILE = "cache-key"
 _KEY_BYTES = 32
 # A write merges and rewrites one JSON file, well under a second even for 20,000 files:
@@ -215,7 +222,7 @@ class ResultCache:
         shown = _display(self.directory)
         if os.path.islink(self.directory):
             return f"the cache directory {shown} is a symbolic link; it is not used"
-        for name in (_GITIGNORE, _LOCK, _RESULTS):
+        for name in (_GITIGNORE, _CACHEDIR_TAG, _LOCK, _RESULTS):
             if os.path.islink(self.directory / name):
                 return f"the cache directory {shown} holds a symbolic link ({name}); it is not used"
         if ask_git and self.directory.is_dir() and _tracked_by_git(self.directory):
@@ -329,7 +336,9 @@ class ResultCache:
             problem = self._refusal(ask_git=False)  # the directory may have been swapped meanwhile
             if problem is not None:
                 return problem
-            self._write_gitignore()
+            self._write_once(_GITIGNORE, "# Created by session-lint.\n*\n")
+            # Written on every save that finds it missing, so caches made by earlier versions get it too.
+            self._write_once(_CACHEDIR_TAG, _CACHEDIR_TAG_TEXT)
             try:
                 with filelock.FileLock(str(self.directory / _LOCK), timeout=_LOCK_TIMEOUT):
                     self._merge_and_write()
@@ -346,14 +355,15 @@ class ResultCache:
             _forget_old_siblings(self.directory)
         return None
 
-    def _write_gitignore(self) -> None:
+    def _write_once(self, name: str, text: str) -> None:
+        """Create `name` in the cache directory with `text`, unless it is there already."""
         try:
             # O_EXCL never follows a link, dangling or not, planted where the file goes.
-            handle = os.open(self.directory / _GITIGNORE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            handle = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             return
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("# Created by session-lint.\n*\n")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
 
     def _merge_and_write(self) -> None:
         import tempfile

@@ -6,9 +6,9 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 import click
 
@@ -17,13 +17,14 @@ from .baseline import Baseline, BaselineError
 from .baseline import write as write_baseline_file
 from .cache import ResultCache, default_cache_directory
 from .catalogue import explain
-from .config import ConfigError, find_config, load_settings, project_root, split_selectors
+from .config import ConfigError, is_project_root, load_settings, project_settings, split_patterns, split_selectors
 from .diagnostics import ENGINE_CODES, INTERNAL_ERROR, Diagnostic
-from .discovery import _PROJECT_MARKERS, collect_files, project_files
-from .engine import MAX_FILE_BYTES, read_source
+from .discovery import Discovery, collect_files, project_files
+from .engine import MAX_FILE_BYTES, LintResult, read_source
 from .file_edits import EditReport, FileFix, add_noqa as add_noqa_comments, fix_files, fix_source, text_lines
 from .fixer import unified_diff
 from .formatters import FORMATS, ReportOptions, format_diagnostics, format_statistics, printable
+from .progress import ProgressBar, progress_bar
 from .project_index import ProjectIndex
 from .registry import RuleSet, load_rules
 from .rule_info import rule_infos
@@ -56,6 +57,13 @@ def _fail(message: str) -> "click.exceptions.Exit":
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable: codes or prefixes (ORM101, ORM1, ORM). Replaces the configured list.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable in addition to the selected ones.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable: codes or prefixes.")
+@click.option("--exclude", multiple=True, metavar="PATTERNS",
+              help="Paths to skip (gitignore-style patterns, relative to the project root); "
+                   "replaces the configured list.")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
+              help="Paths to skip in addition to the excluded ones.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply the excludes to files named on the command line too (as pre-commit names them).")
 @click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True, help="How findings are printed.")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
@@ -86,15 +94,17 @@ def _fail(message: str) -> "click.exceptions.Exit":
               help="Where to keep the results cache (default: .session_lint_cache at the project root; "
                    "outside a project, the user cache directory).")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary line, no progress bar.")
 @click.version_option(__version__, "--version", prog_name="session-lint")
 def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tuple[str, ...],
-            ignore: Tuple[str, ...], output_format: str, output_file: Optional[Path], exit_zero: bool,
+            ignore: Tuple[str, ...], exclude: Tuple[str, ...], extend_exclude: Tuple[str, ...],
+            force_exclude: Optional[bool], output_format: str, output_file: Optional[Path], exit_zero: bool,
             statistics: bool, fix: bool, unsafe_fixes: bool, diff: bool, show_fixes: bool, add_noqa: bool,
             baseline_path: Optional[Path], write_baseline_path: Optional[Path], show_stale_baseline: bool,
             stdin_filename: Optional[str], color: str,
             config_path: Optional[Path], isolated: bool, explain_code: Optional[str],
             list_rules: bool, jobs: Optional[int], no_cache: bool, cache_dir: Optional[Path],
-            verbose: bool) -> int:
+            verbose: bool, quiet: bool) -> int:
     """Lint Python files for SQLAlchemy session mistakes (default path: the current directory)."""
     ruleset = load_rules()
     # A rule plugin that cannot load is an installation problem: the run goes on with the
@@ -121,17 +131,22 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     except OSError as error:
         raise _fail("the current directory no longer exists" if isinstance(error, FileNotFoundError)
                     else f"cannot use the current directory: {error.strerror or error}")
-    try:
-        settings = _settings(config_path, isolated, select, extend_select, ignore)
-        _validate_selectors(settings, ruleset)
-    except ConfigError as error:
-        raise _fail(str(error))
-
-    enabled = settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes())
-    rules = [ruleset.rules[code] for code in sorted(enabled)]
     problem = _mode_problem(list(paths), fix, diff, add_noqa, write_baseline_path, stdin_filename)
     if problem:
         raise _fail(problem)
+    reading_stdin = list(paths) == ["-"]
+    # Where each path's project is decides its settings: for stdin, the file it stands for.
+    located = ([stdin_filename or "."] if reading_stdin else list(paths) or ["."])
+    try:
+        overrides = _Overrides(select=split_selectors(select, "--select") if select else None,
+                               extend_select=split_selectors(extend_select, "--extend-select"),
+                               ignore=split_selectors(ignore, "--ignore"),
+                               exclude=split_patterns(exclude, "--exclude") if exclude else None,
+                               extend_exclude=split_patterns(extend_exclude, "--extend-exclude"),
+                               force_exclude=force_exclude)
+        projects = _projects(located, config_path, isolated, overrides, ruleset)
+    except ConfigError as error:
+        raise _fail(str(error))
     baseline = None
     if baseline_path is not None:
         try:
@@ -141,12 +156,12 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
     infos = rule_infos(ruleset.rules)
     names = {code: info.name for code, info in infos.items()}
     choose = _baseline_choice(baseline)
+    enabled = frozenset().union(*(project.enabled for project in projects))
 
-    if list(paths) == ["-"]:
-        checked = _check_stdin(stdin_filename, rules, settings, enabled)
+    if reading_stdin:
+        checked = _check_stdin(stdin_filename, projects[0])
     else:
-        checked = _check_files(list(paths) or ["."], rules, settings, enabled, ruleset,
-                               jobs or default_jobs(), None if no_cache else cache_dir or _default_cache_dir(settings))
+        checked = _check_files(projects, ruleset, jobs or default_jobs(), no_cache, cache_dir, quiet)
     edits, diagnostics, replacement = _edit(checked, fix, diff, add_noqa, unsafe_fixes, choose)
 
     hidden = 0
@@ -178,9 +193,9 @@ def command(paths: Tuple[str, ...], select: Tuple[str, ...], extend_select: Tupl
         report_text = format_statistics(diagnostics, names, output_format, unsafe_fixes)
     else:
         options = ReportOptions(rules={code: infos[code] for code in enabled | set(ENGINE_CODES) if code in infos},
-                                root=settings.root, unsafe_fixes=unsafe_fixes, color=colored)
+                                root=_report_root(projects), unsafe_fixes=unsafe_fixes, color=colored)
         report_text = format_diagnostics(diagnostics, output_format, checked.lines, options)
-        if text_format:
+        if text_format and not quiet:
             fixed = sum(len(entry.outcome.fixed) for entry in edits.fixes.values()) if fix else None
             failed = bool(checked.problems or edits.problems)
             if diagnostics or not failed:  # with unreadable files, not all checks passed
@@ -243,25 +258,47 @@ def _edit(checked: "_Checked", fix: bool, diff: bool, add_noqa: bool, unsafe: bo
     return edits, diagnostics, replacement
 
 
-class _Checked:
-    """The findings of the files (or the text on stdin) this run checked, and what it takes
-    to lint them again in this process (for --fix and --add-noqa)."""
+@dataclass(frozen=True)
+class _Overrides:
+    """What the command line says over each project's configuration."""
 
-    def __init__(self, rules: Sequence[type], settings: Settings, enabled: FrozenSet[str]) -> None:
-        self.rules = rules
-        self.settings = settings
-        self.enabled = enabled
-        self.diagnostics: List[Diagnostic] = []
-        self.names: List[str] = []  # the files checked
-        self.warnings: List[str] = []
-        self.problems: List[Tuple[str, str]] = []
-        self.tracebacks: List[str] = []
-        self.index_paths: List[Path] = []
-        self.reading_stdin = False
-        self.stdin: Optional[SourceFile] = None  # its text, when it decodes
-        self.lines: Callable[[str, int], Optional[str]] = _line_reader()
-        self.index: Optional[ProjectIndex] = None  # built when first needed, from index_paths
-        self._linter: Optional[TextLinter] = None
+    select: Optional[Tuple[str, ...]] = None
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    exclude: Optional[Tuple[str, ...]] = None
+    extend_exclude: Tuple[str, ...] = ()
+    force_exclude: Optional[bool] = None
+
+    def apply(self, settings: Settings) -> Settings:
+        if self.select is not None:
+            # As in ruff, a command-line selection starts over: the file's ignores no longer apply.
+            settings = replace(settings, select=self.select, ignore=())
+        if self.extend_select:
+            settings = replace(settings, extend_select=settings.extend_select + self.extend_select)
+        if self.ignore:
+            settings = replace(settings, ignore=settings.ignore + self.ignore)
+        if self.exclude is not None:
+            settings = replace(settings, exclude=self.exclude)
+        if self.extend_exclude:
+            settings = replace(settings, extend_exclude=settings.extend_exclude + self.extend_exclude)
+        if self.force_exclude is not None:
+            settings = replace(settings, force_exclude=self.force_exclude)
+        return settings
+
+
+@dataclass
+class _Project:
+    """The paths of one project and what they are linted with. A run that names files of
+    several projects (`session-lint api/x.py worker/y.py` in a monorepo) lints each with
+    its own configuration, root and project index."""
+
+    settings: Settings
+    enabled: FrozenSet[str]
+    rules: List[type]
+    paths: List[str] = field(default_factory=list)
+    index_paths: List[Path] = field(default_factory=list)
+    index: Optional[ProjectIndex] = None  # built when first needed, from index_paths
+    _linter: Optional[TextLinter] = None
 
     def linter(self) -> TextLinter:
         if self._linter is None:
@@ -271,39 +308,151 @@ class _Checked:
         return self._linter
 
 
-def _check_files(paths: List[str], rules: Sequence[type], settings: Settings, enabled: FrozenSet[str],
-                 ruleset: RuleSet, jobs: int, cache_dir: Optional[Path]) -> _Checked:
-    checked = _Checked(rules, settings, enabled)
-    discovery = collect_files(paths, settings)
-    cache = None if cache_dir is None else ResultCache(cache_dir)
-    index_also = project_files(settings, discovery.files, paths)
-    report = lint_files(discovery.files, rules, settings, jobs=jobs, cache=cache,  # type: ignore[arg-type]
-                        rule_versions=ruleset.versions(), index_also=index_also)
-    checked.diagnostics = [d for d in report.diagnostics if d.code in enabled or d.code in ENGINE_CODES]
-    checked.names = [str(path) for path in discovery.files]
-    checked.index_paths = [*discovery.files, *index_also]
-    checked.warnings = list(report.warnings) + [f"{path}: {note}" for path, note in discovery.warnings]
-    checked.problems = list(discovery.problems) + list(report.errors)
-    checked.tracebacks = list(report.tracebacks)
-    if not discovery.files and not discovery.problems:
+def _location(path: str) -> Path:
+    """The directory whose project `path` belongs to: itself for a directory, else its
+    parent (a file, or a path that does not exist, which discovery reports)."""
+    named = Path(path)
+    start = named if os.path.isdir(named) else named.parent
+    try:
+        return start.resolve()
+    except (OSError, RuntimeError):  # a link loop: discovery reports it
+        return Path(os.path.abspath(start))
+
+
+def _projects(paths: Sequence[str], config_path: Optional[Path], isolated: bool, overrides: _Overrides,
+              ruleset: RuleSet) -> List[_Project]:
+    """The projects of `paths`, in the order they are first named. Each path's settings come
+    from its own location, never from the working directory; `--config` names one
+    configuration for all of them."""
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path}: configuration file not found")
+        shared = load_settings(config_path, Settings())
+    by_start: Dict[Path, Settings] = {}  # pre-commit names hundreds of files from a few directories
+    grouped: Dict[Settings, List[str]] = {}
+    for path in paths:
+        start = _location(path)
+        if start not in by_start:
+            found = shared if config_path is not None else project_settings(start, Settings(), isolated)
+            by_start[start] = overrides.apply(found)
+        grouped.setdefault(by_start[start], []).append(path)
+    projects = []
+    for settings, named in grouped.items():
+        _validate_selectors(settings, ruleset)
+        enabled = settings.enabled_codes(ruleset.rules, ruleset.opt_in_codes())
+        projects.append(_Project(settings, enabled, [ruleset.rules[code] for code in sorted(enabled)], named))
+    return projects
+
+
+def _report_root(projects: Sequence[_Project]) -> Path:
+    """What SARIF and GitLab paths are relative to: the repository the linted projects are
+    in (code scanning and merge requests show paths from the top of the repository, also
+    when pyproject.toml sits in a subdirectory), else their common root."""
+    roots = [str(project.settings.root) for project in projects]
+    common = Path(os.path.commonpath(roots)) if len(roots) > 1 else Path(roots[0])
+    for directory in (common, *common.parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return common
+
+
+class _Linters:
+    """`TextLinter.lint` for --fix and --add-noqa over several projects: each file is
+    linted again with the rules, settings and index of its own project."""
+
+    def __init__(self, checked: "_Checked") -> None:
+        self._checked = checked
+
+    def lint(self, source: Union[str, bytes], filename: str) -> LintResult:
+        return self._checked.project_of(filename).linter().lint(source, filename)
+
+
+class _Checked:
+    """The findings of the files (or the text on stdin) this run checked, and what it takes
+    to lint them again in this process (for --fix and --add-noqa)."""
+
+    def __init__(self, projects: Sequence[_Project]) -> None:
+        self.projects = list(projects)
+        self.diagnostics: List[Diagnostic] = []
+        self.names: List[str] = []  # the files checked
+        self.warnings: List[str] = []
+        self.problems: List[Tuple[str, str]] = []
+        self.tracebacks: List[str] = []
+        self.reading_stdin = False
+        self.stdin: Optional[SourceFile] = None  # its text, when it decodes
+        self.lines: Callable[[str, int], Optional[str]] = _line_reader()
+        self._owners: Dict[str, _Project] = {}  # file name -> its project
+
+    def project_of(self, filename: str) -> _Project:
+        return self._owners.get(filename, self.projects[0])
+
+    def own(self, project: _Project, names: Sequence[str]) -> None:
+        for name in names:
+            self._owners.setdefault(name, project)
+
+    def linter(self) -> Union[TextLinter, _Linters]:
+        if len(self.projects) == 1:
+            return self.projects[0].linter()
+        return _Linters(self)
+
+
+def _check_files(projects: Sequence[_Project], ruleset: RuleSet, jobs: int, no_cache: bool,
+                 cache_dir: Optional[Path], quiet: bool) -> _Checked:
+    checked = _Checked(projects)
+    found: List[Tuple[_Project, Discovery]] = [
+        (project, collect_files(project.paths, project.settings)) for project in projects]
+    caches: Dict[Path, ResultCache] = {}  # projects sharing a --cache-dir share its instance
+    with progress_bar(sum(len(discovery.files) for _, discovery in found), sys.stderr, quiet) as bar:
+        for project, discovery in found:
+            settings = project.settings
+            cache = None
+            if not no_cache:
+                directory = cache_dir or _default_cache_dir(settings)
+                if directory not in caches:
+                    caches[directory] = ResultCache(directory)
+                cache = caches[directory]
+            index_also = project_files(settings, discovery.files, project.paths)
+            report = lint_files(discovery.files, project.rules, settings,  # type: ignore[arg-type]
+                                jobs=jobs, cache=cache, rule_versions=ruleset.versions(), index_also=index_also,
+                                **_progress_keyword(bar))
+            names = [str(path) for path in discovery.files]
+            checked.own(project, names)
+            checked.diagnostics += [d for d in report.diagnostics
+                                    if d.code in project.enabled or d.code in ENGINE_CODES]
+            checked.names += names
+            project.index_paths = [*discovery.files, *index_also]
+            checked.warnings += list(report.warnings) + [f"{path}: {note}" for path, note in discovery.warnings]
+            checked.problems += list(discovery.problems) + list(report.errors)
+            checked.tracebacks += list(report.tracebacks)
+    checked.diagnostics.sort(key=lambda d: d.sort_key)
+    if not checked.names and not checked.problems:
         checked.warnings.append("no Python files found under the given paths (excluded, git-ignored, or none there)")
     return checked
 
 
-def _check_stdin(stdin_filename: Optional[str], rules: Sequence[type], settings: Settings,
-                 enabled: FrozenSet[str]) -> _Checked:
+def _progress_keyword(bar: ProgressBar) -> Dict[str, Callable[[int], None]]:
+    """`progress=` for lint_files, which calls it with the number of files it has just
+    finished, in the main thread; passed only when the runner takes it."""
+    import inspect
+
+    if "progress" in inspect.signature(lint_files).parameters:
+        return {"progress": bar.advance}
+    return {}
+
+
+def _check_stdin(stdin_filename: Optional[str], project: _Project) -> _Checked:
     """The text on standard input, linted as the file `--stdin-filename` names: its test or
     migration status, per-file ignores and baseline entries follow that path, and the
     project's other files are scanned for session factories as for the file itself."""
-    checked = _Checked(rules, settings, enabled)
+    checked = _Checked([project])
     checked.reading_stdin = True
     name = stdin_filename or "-"
     data = _read_stdin()
     path = Path(name)
     if stdin_filename:
-        checked.index = build_index(project_files(settings, [path], [name]), replaced=path, data=data)
+        project.index = build_index(project_files(project.settings, [path], [name]), replaced=path, data=data)
     else:
-        checked.index = build_index([])  # no location, so no project around it
+        project.index = build_index([])  # no location, so no project around it
     result = checked.linter().lint(data, name)
     checked.diagnostics = result.diagnostics
     checked.names = [name]
@@ -372,28 +521,6 @@ def _report_stale(stale, baseline: Baseline, show: bool) -> None:
                    f"(line {entry.row} when recorded): {printable(entry.message)}", err=True)
 
 
-def _settings(config_path: Optional[Path], isolated: bool, select: Sequence[str],
-              extend_select: Sequence[str], ignore: Sequence[str]) -> Settings:
-    # Without a configuration, paths are still judged from the project root, not the cwd.
-    settings = Settings(root=project_root(Path.cwd().resolve()))
-    if config_path is not None:
-        if not config_path.is_file():
-            raise ConfigError(f"{config_path}: configuration file not found")
-        settings = load_settings(config_path, settings)
-    elif not isolated:
-        settings = load_settings(find_config(Path.cwd().resolve()), settings)
-    # Command-line options override the configuration.
-    if select:
-        # As in ruff, a command-line selection starts over: the file's ignores no longer apply.
-        settings = replace(settings, select=split_selectors(select, "--select"), ignore=())
-    if extend_select:
-        settings = replace(settings,
-                           extend_select=settings.extend_select + split_selectors(extend_select, "--extend-select"))
-    if ignore:
-        settings = replace(settings, ignore=settings.ignore + split_selectors(ignore, "--ignore"))
-    return settings
-
-
 def _validate_selectors(settings: Settings, ruleset: RuleSet) -> None:
     known = list(ruleset.rules) + list(ENGINE_CODES)
     groups = [("select", settings.select or ()), ("extend-select", settings.extend_select),
@@ -410,8 +537,7 @@ def _validate_selectors(settings: Settings, ruleset: RuleSet) -> None:
 
 
 def _default_cache_dir(settings: Settings) -> Path:
-    is_project = settings.config_path is not None or any(
-        os.path.lexists(settings.root / marker) for marker in _PROJECT_MARKERS)
+    is_project = settings.config_path is not None or is_project_root(settings.root)
     return default_cache_directory(settings.root, is_project)
 
 

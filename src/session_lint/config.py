@@ -32,22 +32,40 @@ _KEYS: Dict[str, Tuple[str, str]] = {
     "noreturn-functions": ("noreturn_functions", "strings"),
     "extend-noreturn-functions": ("noreturn_functions+", "strings"),
     "respect-gitignore": ("respect_gitignore", "bool"),
+    "force-exclude": ("force_exclude", "bool"),
     "file-time-budget": ("file_time_budget", "seconds"),
 }
 
 
-# What makes a directory the root of a project: the configuration search stops there, and
-# paths are judged relative to it (a `tests/` directory is test code from every cwd).
-_ROOT_MARKERS = ("pyproject.toml", ".git")
+# What makes a directory the root of a project. Paths are judged relative to it (a `tests/`
+# directory is test code, per-file-ignores match, the project index is scanned from it), and it
+# is found from each linted file's own location, never from the working directory: the same
+# file gets the same findings from wherever session-lint is started.
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8", ".git")
 
 
 def project_root(start: Path) -> Path:
-    """The nearest directory, from `start` upward, with a pyproject.toml or a .git;
-    `start` itself when there is none."""
+    """The nearest directory, from `start` upward, with one of PROJECT_MARKERS; `start`
+    itself when there is none."""
     for directory in (start, *start.parents):
-        if any(os.path.lexists(directory / marker) for marker in _ROOT_MARKERS):
+        if is_project_root(directory):
             return directory
     return start
+
+
+def is_project_root(directory: Path) -> bool:
+    # lexists: a dangling `.git` link (a worktree whose main checkout moved) still marks a root.
+    return any(os.path.lexists(directory / marker) for marker in PROJECT_MARKERS)
+
+
+def project_settings(start: Path, base: Settings, isolated: bool = False) -> Settings:
+    """The settings of the project the directory `start` is in: its [tool.session-lint]
+    (unless `isolated`) over `base`, rooted at the configuration's directory, or else at
+    the project root. Raises ConfigError for a configuration that cannot be used."""
+    config = None if isolated else find_config(start)
+    if config is None:
+        return replace(base, root=project_root(start))
+    return load_settings(config, base)
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -197,3 +215,15 @@ def split_selectors(values: Iterable[str], option: str = "") -> Tuple[str, ...]:
             raise ConfigError(f"{where}: empty rule selector (an unset variable or a stray comma?)")
         selectors.extend(parts)
     return tuple(selectors)
+
+
+def split_patterns(values: Iterable[str], option: str) -> Tuple[str, ...]:
+    """Command-line exclude patterns (`--exclude`, `--extend-exclude`): repeated options and
+    comma-separated lists, as in ruff, each checked as the configuration's are."""
+    patterns = []
+    for value in values:
+        parts = [part.strip() for part in value.split(",")]
+        if not all(parts):
+            raise ConfigError(f"{option} {value!r}: empty pattern (an unset variable or a stray comma?)")
+        patterns.extend(_glob(f"{option} {value!r}", part) for part in parts)
+    return tuple(patterns)

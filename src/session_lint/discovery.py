@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from .config import PROJECT_MARKERS
 from .engine import MAX_FILE_BYTES, not_a_regular_file, read_source
 from .settings import Settings
 
@@ -322,6 +323,20 @@ class _Walker:
         suffix = "/" if is_dir else ""
         return self.excludes.match_file(prefix + name + suffix) or self.excludes.match_file(name + suffix)
 
+    def named_excluded(self, path: Path, is_dir: bool) -> bool:
+        """--force-exclude: is a path named on the command line excluded? Judged as the walk
+        judges an entry (relative to the project root; its directories' patterns apply
+        too, since a gitignore pattern for `build` matches `build/x.py`). The project root
+        itself is never excluded: the walk for the project index names it."""
+        absolute = os.path.abspath(path)
+        parent, name = os.path.split(absolute)
+        real_parent = os.path.realpath(parent)
+        if is_dir and os.path.realpath(absolute) == self.root:
+            return False
+        # `_prefix` needs the parent as named, relative to the cwd, for paths outside the root.
+        named_parent = os.path.dirname(os.path.normpath(str(path))) or os.curdir
+        return self._excluded(self._prefix(real_parent, named_parent), name, is_dir)
+
     def _prefix(self, real_directory: str, directory: str) -> str:
         """What turns an entry's name into the path that excludes are matched against:
         relative to the project root when inside it, else the path as walked."""
@@ -456,10 +471,14 @@ def collect_files(arguments: Sequence[str], settings: Settings, limit: Optional[
         except OSError:
             walker.add(path)  # reading it says what is wrong, in one line
             continue
+        if settings.force_exclude and (stat.S_ISDIR(mode) or stat.S_ISREG(mode)) \
+                and walker.named_excluded(path, stat.S_ISDIR(mode)):
+            continue  # as ruff does: skipped without a word, pre-commit names excluded files too
         if stat.S_ISDIR(mode):
             walker.walk(path)
         elif stat.S_ISREG(mode):
-            # A file named on the command line is always linted, whatever its name or excludes.
+            # Without --force-exclude, a file named on the command line is always linted,
+            # whatever its name or excludes.
             walker.add(path)
         else:
             # A named pipe would block the run, /dev/zero would never end.
@@ -479,9 +498,6 @@ def _link_problem(path: Path) -> Optional[str]:
     return None
 
 
-# A project root is where the configuration or the repository starts; without one (say, a
-# run from the home directory) the walk for session factories would have no sensible end.
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", ".flake8", ".git")
 MAX_INDEX_FILES = 20000
 
 
@@ -492,7 +508,9 @@ def project_files(settings: Settings, linted: Sequence[Path] = (), arguments: Se
     the `arguments` (the paths asked for) already covers the whole root. At most
     MAX_INDEX_FILES: the walk stops there rather than list a huge tree to use part of it."""
     root = settings.root
-    if not any(_exists(root / marker) for marker in _PROJECT_MARKERS):
+    # A project root is where the configuration or the repository starts; without one (say,
+    # a run from the home directory) the walk for session factories would have no sensible end.
+    if not any(_exists(root / marker) for marker in PROJECT_MARKERS):
         return []
     try:
         if any(root.is_relative_to(Path(argument).resolve()) for argument in arguments):

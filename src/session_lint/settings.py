@@ -50,6 +50,9 @@ class Settings:
     extend_exclude: Tuple[str, ...] = ()
     noreturn_functions: Tuple[str, ...] = DEFAULT_NORETURN_FUNCTIONS
     respect_gitignore: bool = True
+    # Apply `exclude`/`extend-exclude` to the paths named on the command line too (pre-commit
+    # names every staged file; without this an excluded file would be linted anyway).
+    force_exclude: bool = False
     # Seconds the analysis of one file may take before it stops with a warning (0: no limit).
     file_time_budget: float = 20.0
     # Directory that relative globs in the configuration are anchored to.
