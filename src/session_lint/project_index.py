@@ -205,26 +205,19 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     """The factories one file defines and its module facts, from its bytes."""
     from . import engine  # engine imports this module
     from .project.facts import scan_facts
+    from .project.summaries import is_test_path
 
     found = ModuleScan()
     if len(raw) > engine.MAX_FILE_BYTES:
         return found  # a generated file is not linted, and its scan would take seconds
     text = raw.decode("utf-8", errors="replace")
     found.update(scan_text(text, path))
-    # A package's `__init__` always: calls are resolved through packages (`lib.logging.log()`).
-    if _may_matter(text) or path.endswith("__init__.py"):
+    # Every module but tests (their callers do not count and their sessions are thrown
+    # away): a thin service layer that names no session still carries a helper's work from
+    # a view to the model that adds it.
+    if not is_test_path(path) or path.endswith("__init__.py"):
         found.facts = scan_facts(text)
     return found
-
-
-def _may_matter(text: str) -> bool:
-    """Modules that can take part in a session summary: they mention a session, a commit,
-    a query result or the work methods (the rest of a project is not parsed twice)."""
-    return any(word in text for word in _FACT_WORDS)
-
-
-_FACT_WORDS = ("session", "Session", "commit", ".add(", ".delete(", ".merge(", ".first(", ".get(",
-               "one_or_none", ".scalar(", ".all(", "db.", "flush", "enqueue", "route", "command")
 
 
 def encode_scan(found: Dict[str, FactoryInfo]) -> object:

@@ -26,8 +26,10 @@ WORK = frozenset({"add", "add_all", "delete", "merge"})
 COMMIT = frozenset({"commit"})
 SETTLE = frozenset({"rollback", "close", "expunge_all"})
 FLUSH = frozenset({"flush"})
-# A query result that is None when no row matches.
-NONE_ABLE = frozenset({"first", "one_or_none", "scalar_one_or_none", "scalar"})
+# A query result that is None when no row matches. (Not `.scalar()`: what helpers return
+# with it is nearly always an aggregate or a function of no table, `count()`, `now()`,
+# which is never None; the caller's own `.scalar()` calls are judged where they are.)
+NONE_ABLE = frozenset({"first", "one_or_none", "scalar_one_or_none"})
 ROWS = frozenset({"all"})
 QUERY_BUILDERS = frozenset({"filter", "filter_by", "join", "outerjoin", "options", "order_by", "where",
                             "limit", "offset", "distinct", "group_by", "undefer", "with_entities"})
@@ -84,15 +86,7 @@ class _ModuleScanner:
     def scan(self, tree: ast.Module) -> FactsJSON:
         for statement in tree.body:
             self._top_level(statement)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                self._job_references(node)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)) and node not in tree.body:
-                # An import inside a function (`def register(): from .views import handler`):
-                # the module's own top-level imports win where the names clash.
-                saved = dict(self.imports)
-                self._top_level(node)
-                self.imports.update(saved)
+        self._walk(tree)
         return {
             "imports": self.imports,
             "classes": self.classes,
@@ -100,6 +94,66 @@ class _ModuleScanner:
             "jobs": sorted(self.jobs),
             "assigned": self.assigned,
         }
+
+    def _walk(self, tree: ast.Module) -> None:
+        """One pass over the module: each node goes to the function it belongs to (its
+        "own" nodes, nested functions, classes and lambdas left out) and, for the calls and
+        assignments, to every function around it; calls are read for job references and
+        imports inside functions are added to the module's imports."""
+        scanners: List[Tuple["_FunctionScanner", str]] = []
+        # (node, its own function, the functions around it, the module-level class it is in)
+        stack: List[Tuple[ast.AST, Optional[_FunctionScanner], Tuple[_FunctionScanner, ...], Optional[str]]] = [
+            (child, None, (), None) for child in reversed(tree.body)]
+        while stack:
+            node, own, around, in_class = stack.pop()
+            kind = type(node)
+            if kind in _FUNCTIONS:
+                qualname = self._qualname(node, own, in_class)
+                scanner = _FunctionScanner(node, None)
+                if qualname is not None:
+                    scanners.append((scanner, qualname))
+                    scanner.qualname = qualname
+                inner = (*around, scanner)
+                stack.extend((child, scanner, inner, None) for child in reversed(_children(node)))
+                continue
+            if kind is ast.ClassDef:
+                top_class = node.name if own is None and not around and in_class is None else None
+                stack.extend((child, None, around, top_class) for child in reversed(_children(node)))
+                continue
+            if kind is ast.Lambda:
+                stack.extend((child, None, around, None) for child in reversed(_children(node)))
+                continue
+            if own is not None:
+                own.own_nodes.append(node)
+            if kind is ast.Call:
+                self._job_references(node)  # type: ignore[arg-type]
+                for scanner in around:
+                    scanner.inner_calls.append(node)  # type: ignore[arg-type]
+            elif kind is ast.Assign:
+                for scanner in around:
+                    scanner.inner_assigns.append(node)  # type: ignore[arg-type]
+            elif (kind is ast.Import or kind is ast.ImportFrom) and around:
+                # An import inside a function (`def register(): from .views import handler`):
+                # the module's own top-level imports win where the names clash.
+                saved = dict(self.imports)
+                self._top_level(node)
+                self.imports.update(saved)
+            stack.extend((child, own, around, in_class) for child in reversed(_children(node)))
+        for scanner, qualname in scanners:
+            self.functions[qualname] = scanner.scan()
+
+    def _qualname(self, node: ast.AST, own: Optional["_FunctionScanner"], in_class: Optional[str]) -> Optional[str]:
+        """`name`, `Class.name` for a method of a module-level class, `outer.<locals>.name`
+        for a function nested in a module-level function (a view registered in
+        `register_at(app)`: nobody resolves a call to it, but its calls and decorators
+        count); None deeper down."""
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if own is None:
+            return f"{in_class}.{node.name}" if in_class else node.name
+        outer = getattr(own, "qualname", None)
+        if outer is not None and "<locals>" not in outer:
+            return f"{outer}.<locals>.{node.name}"
+        return None
 
     def _top_level(self, statement: ast.stmt) -> None:
         if isinstance(statement, ast.Import):
@@ -113,15 +167,8 @@ class _ModuleScanner:
             for alias in statement.names:
                 if alias.name != "*":
                     self.imports[alias.asname or alias.name] = [statement.module or "", alias.name, statement.level]
-        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.functions[statement.name] = _FunctionScanner(statement, None).scan()
-            self._nested(statement, statement.name)
         elif isinstance(statement, ast.ClassDef):
-            methods: List[str] = []
-            for item in statement.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    methods.append(item.name)
-                    self.functions[f"{statement.name}.{item.name}"] = _FunctionScanner(item, statement).scan()
+            methods = [item.name for item in statement.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
             self.classes[statement.name] = {
                 # `Base[T]` is the class `Base`.
                 "bases": [name for name in (dotted(base.value if isinstance(base, ast.Subscript) else base)
@@ -151,18 +198,6 @@ class _ModuleScanner:
                     for inner in child.body:
                         if isinstance(inner, (ast.Import, ast.ImportFrom)):
                             self._top_level(inner)
-
-    def _nested(self, function: ast.AST, qualname: str) -> None:
-        """Functions defined inside a module-level function (a view registered in
-        `register_at(app)`), as `outer.<locals>.inner`: nobody resolves a call to them, but
-        their own calls and decorators count."""
-        stack = list(ast.iter_child_nodes(function))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions[f"{qualname}.<locals>.{node.name}"] = _FunctionScanner(node, None).scan()
-            elif not isinstance(node, (ast.ClassDef, ast.Lambda)):
-                stack.extend(ast.iter_child_nodes(node))
 
     def _job_references(self, call: ast.Call) -> None:
         func = call.func
@@ -203,12 +238,13 @@ class _FunctionScanner:
         self.returns: Set[str] = set()
         self.transactions: Dict[str, str] = {}  # t -> slot, for `t = session.begin()`
         self.aliases: Dict[str, str] = {}  # `s = db.session`: s -> g:db.session
-        # `t = session.begin_nested()` anywhere inside (wrappers too): `t.commit()` only
-        # releases a savepoint.
-        self.savepoints: Set[str] = {
-            target.id for node in ast.walk(function) if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call) and _opens_inner_transaction(node.value)
-            for target in node.targets if isinstance(target, ast.Name)}
+        # Filled by the module's single pass: the function's own nodes, and the calls and
+        # assignments anywhere inside it (nested wrappers too).
+        self.own_nodes: List[ast.AST] = []
+        self.inner_calls: List[ast.Call] = []
+        self.inner_assigns: List[ast.Assign] = []
+        self.qualname: Optional[str] = None
+        self.savepoints: Set[str] = set()
         self.none_names: Dict[str, int] = {}  # x = <none-able query>, by name
         self.row_names: Set[str] = set()
         self.query_names: Set[str] = set()  # q = session.query(...), q = q.filter(...)
@@ -218,14 +254,21 @@ class _FunctionScanner:
         self.commits_local = False  # commits a session it made itself (a dependency's own)
         self.local_sessions: Set[str] = set()
         # Names bound in the function: `seen.add(x)` on a local set is no session.
-        self.locals: Set[str] = {
-            node.id for node in _walk_own(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        self.locals: Set[str] = set()
 
     def scan(self) -> Dict[str, object]:
         function = self.function
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        body_nodes = sorted(_walk_own(function), key=lambda node: (getattr(node, "lineno", 0),
-                                                                   getattr(node, "col_offset", 0)))
+        # `t = session.begin_nested()` anywhere inside (wrappers too): `t.commit()` only
+        # releases a savepoint.
+        self.savepoints = {
+            target.id for node in self.inner_assigns
+            if isinstance(node.value, ast.Call) and _opens_inner_transaction(node.value)
+            for target in node.targets if isinstance(target, ast.Name)}
+        self.locals = {node.id for node in self.own_nodes
+                       if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        body_nodes = sorted(self.own_nodes, key=lambda node: (getattr(node, "lineno", 0),
+                                                              getattr(node, "col_offset", 0)))
         for node in body_nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self._assignment(node.targets[0].id, node.value)
@@ -269,9 +312,9 @@ class _FunctionScanner:
             "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
             # A commit anywhere inside, nested wrappers included: a decorator that commits.
             "wraps_commit": any(
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+                isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
                 and not (isinstance(node.func.value, ast.Name) and node.func.value.id in self.savepoints)
-                for node in ast.walk(function)),
+                for node in self.inner_calls),
         }
 
     # -- sessions ---------------------------------------------------------------------------
@@ -480,6 +523,30 @@ def _made_by(call: ast.Call) -> Optional[str]:
 
 def _callee(decorator: ast.AST) -> ast.AST:
     return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def _children(node: ast.AST) -> List[ast.AST]:
+    """`ast.iter_child_nodes`, leaving out what never holds a fact: contexts and operators
+    (every Name has one), constants and f-strings, import aliases."""
+    children: List[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if value is None or type(value) in _LEAVES:
+            continue
+        if type(value) is list:
+            children.extend(item for item in value if isinstance(item, ast.AST) and type(item) not in _LEAVES)
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+_LEAVES = frozenset({
+    ast.Load, ast.Store, ast.Del, ast.Constant, ast.JoinedStr, ast.alias,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.FloorDiv, ast.MatMult, ast.BitOr, ast.BitAnd,
+    ast.BitXor, ast.LShift, ast.RShift, ast.And, ast.Or, ast.Not, ast.Invert, ast.UAdd, ast.USub,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
+})
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 
 
 def _walk_own(function: ast.AST):

@@ -35,7 +35,7 @@ _GENERIC_METHODS = frozenset("""get post put patch delete save create update add
 run execute close open start stop send load dump read write process handle validate clear reset
 set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
 _MAX_ROUNDS = 12
-_SAYS_NOTHING = (None, [], [], [], [], False, False, False, False, False, False, False, None, False)
+_SAYS_NOTHING = (None, [], [], [], [], [], False, False, False, False, False, False, False, None, False)
 
 
 @dataclass
@@ -399,7 +399,7 @@ class ProjectSummaries:
     def _all_callers(self) -> Dict[FunctionKey, List[CallSite]]:
         found: Dict[FunctionKey, List[CallSite]] = {}
         for path, module in self.facts.items():
-            if _is_test_path(path):
+            if is_test_path(path):
                 continue
             for qualname, info in module["functions"].items():
                 if qualname.rpartition(".")[2].startswith("test"):
@@ -469,22 +469,27 @@ class ProjectSummaries:
         return {name for name in names if len(name) > 3 and name not in _GENERIC_METHODS and not name.startswith("__")}
 
     def fingerprint_items(self) -> Iterator[Tuple[object, ...]]:
-        """What the summaries can tell a linted file; functions they say nothing of are left
-        out, so that adding one does not invalidate every cached result."""
+        """What the summaries can tell another file about a function: what a call of it
+        does to sessions and returns, whether it is an entry that only another module can
+        reveal (a queued job, a class-based view through its bases), and whether the work
+        it leaves is lost by all its callers. A function that says none of this is left
+        out, so that adding or editing one does not invalidate every cached result."""
         for key in sorted(self.summaries):
             summary = self.summaries[key]
-            item = (summary.entry, sorted(summary.commits | summary.flushes), sorted(summary.pending), sorted(summary.escapes),
-                    sorted(summary.settles), summary.raises_db, summary.returns_none, summary.returns_rows,
-                    summary.yields_session, summary.commits_own, summary.returns_session, summary.returns_query,
-                    summary.refines, summary.context_manager)
+            scope = summary.yields_session
+            entry = summary.entry if summary.entry == "job" or "." in key[1] else None
+            item = (entry, sorted(summary.commits), sorted(summary.flushes), sorted(summary.pending),
+                    sorted(summary.escapes), sorted(summary.settles), summary.returns_none, summary.returns_rows,
+                    scope, scope and summary.commits_own, scope and summary.context_manager, summary.returns_session,
+                    summary.returns_query, summary.refines, AMBIENT in summary.pending and self.lost(key))
             if item != _SAYS_NOTHING:
                 yield (key, *item)
 
 
-
-
-def _is_test_path(path: str) -> bool:
+def is_test_path(path: str) -> bool:
+    """A test module, by its name or a `tests`/`test`/`testing` directory above it."""
     parts = path.replace("\\", "/").split("/")
     name = parts[-1]
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(part in ("tests", "test", "testing") for part in parts[:-1]))
+            # The two nearest directories only: a checkout under `~/test/` is no test suite.
+            or any(part in ("tests", "test", "testing") for part in parts[-3:-1]))

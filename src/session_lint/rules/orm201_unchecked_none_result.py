@@ -88,9 +88,11 @@ class UncheckedNoneResult(Rule):
 
 # -- message parts ------------------------------------------------------------------------------
 def _label(model: SemanticModel, call: cst.Call) -> str:
-    """`session.get()`, `db.session.get()`, `User.query.get()`, `.first()`."""
+    """`session.get()`, `db.session.get()`, `User.query.get()`, `.first()`, `get_by_name()`."""
     func = call.func
-    assert isinstance(func, cst.Attribute)
+    value = model.get(QueryValues).value_of(call)
+    if not isinstance(func, cst.Attribute) or value is not None and value.methods[-1:] == ("helper",):
+        return f"{model.source_of(func)}()"  # a project helper that returns the row
     method = func.attr.value
     receiver = func.value
     if model.sessions.session_of(receiver) is not None:
