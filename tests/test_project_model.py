@@ -240,6 +240,8 @@ def test_queued_functions_and_dependencies(tmp_path) -> None:
 
 def test_returned_rows_queries_and_none_able_rows(tmp_path) -> None:
     index = project(tmp_path, {"queries.py": '''
+        from typing import Optional
+
         from sqlalchemy import func
 
         def _model_query(session, *args):
@@ -253,7 +255,10 @@ def test_returned_rows_queries_and_none_able_rows(tmp_path) -> None:
         def refine(query):
             return query.options(load_only("id"))
 
-        def first(session, name):
+        def first(session, name) -> Optional[Item]:
+            return session.query(Item).filter_by(name=name).first()
+
+        def first_unannotated(session, name):
             return session.query(Item).filter_by(name=name).first()
 
         def checked(session, name):
@@ -268,6 +273,7 @@ def test_returned_rows_queries_and_none_able_rows(tmp_path) -> None:
     assert summary(index, tmp_path, "queries.py", "base").returns_query
     assert summary(index, tmp_path, "queries.py", "refine").refines == "query"
     assert summary(index, tmp_path, "queries.py", "first").returns_none
+    assert not summary(index, tmp_path, "queries.py", "first_unannotated").returns_none
     assert not summary(index, tmp_path, "queries.py", "checked").returns_none
     assert not summary(index, tmp_path, "queries.py", "now").returns_none
 

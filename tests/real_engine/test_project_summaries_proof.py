@@ -33,6 +33,8 @@ class Record(Base):
 
 
 CRUD = '''
+from typing import Optional
+
 from sqlalchemy.orm import Session
 
 from models import Record
@@ -47,7 +49,7 @@ def store(db: Session, email):
     db.commit()
 
 
-def find(db: Session, email):
+def find(db: Session, email) -> Optional[Record]:
     return db.query(Record).filter_by(email=email).first()
 '''
 

@@ -1,4 +1,6 @@
 """Query helpers of the project: what they return decides what their callers must check."""
+from typing import Optional
+
 from sqlalchemy import func, orm
 
 from models import Item
@@ -18,7 +20,13 @@ def with_details(query):
     return query.options(orm.joinedload(Item.owner))
 
 
-def get_by_name(session, name):
+def get_by_name(session, name) -> Optional[Item]:
+    return session.query(Item).filter_by(name=name).first()
+
+
+def lookup(session, name):
+    # Unannotated: its callers are not told a row may be missing (on real code these were
+    # mostly lookups of rows that exist by the caller's invariant), so they stay silent.
     return session.query(Item).filter_by(name=name).first()
 
 

@@ -3,7 +3,7 @@
 `.first()`), and a `db` re-exported by a package (FlexMeasures b79b6dd9)."""
 from data import db
 from models import Item
-from queries import base_query, get_by_name, get_checked, get_or_raise, with_details
+from queries import base_query, get_by_name, get_checked, get_or_raise, lookup, with_details
 
 
 def owner_of(session, name):
@@ -39,3 +39,7 @@ def owner_checked_here(session, name):
     if item is None:
         return None
     return item.owner_id
+
+
+def owner_of_looked_up(session, name):
+    return lookup(session, name).owner_id

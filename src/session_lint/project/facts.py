@@ -284,8 +284,10 @@ class _FunctionScanner:
             elif isinstance(node, ast.Return) and node.value is not None:
                 self._return(node.value)
             elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                # Only a session it made itself (`db = SessionLocal(); yield db`): what a
+                # scope yields from somewhere else, it may commit by means we cannot see.
                 value = node.value
-                if isinstance(value, ast.Name) and (value.id in self.local_sessions or value.id in SESSION_NAMES):
+                if isinstance(value, ast.Name) and value.id in self.local_sessions:
                     self.yields_session = True
             elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
                 self._tested(node.test)
@@ -306,8 +308,14 @@ class _FunctionScanner:
             "flushes": sorted(self.flushes),
             "calls": self.calls,
             "returns": sorted(returns),
+            "returns_optional": _optional_annotation(function.returns),
             "yields_session": self.yields_session,
-            "commits_local": self.commits_local,
+            # `begin_transaction=True`, `session.begin()`, `config.begin_transaction(...)`:
+            # a scope that runs its block in a transaction it commits itself.
+            "commits_local": self.commits_local or any(
+                "begin" in (dotted(node.func) or "").rpartition(".")[2] or any(
+                    "begin" in (keyword.arg or "") or "transaction" in (keyword.arg or "") for keyword in node.keywords)
+                for node in self.inner_calls),
             "is_async": isinstance(function, ast.AsyncFunctionDef),
             "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
             # A commit anywhere inside, nested wrappers included: a decorator that commits.
@@ -371,7 +379,7 @@ class _FunctionScanner:
                 self.local_sessions.add(name)
                 return
             if method in NONE_ABLE or _is_get(value):
-                self.none_names[name] = value.lineno
+                self.none_names[name] = value.lineno if method in NONE_ABLE else -value.lineno
                 return
             if method in ROWS:
                 self.row_names.add(name)
@@ -437,8 +445,13 @@ class _FunctionScanner:
             method = value.func.attr if isinstance(value.func, ast.Attribute) else None
             if _makes_session(value) or _makes_session_through_cast(value):
                 self.returns.add("session")
-            elif method in NONE_ABLE or _is_get(value):
+            elif method in NONE_ABLE:
                 self.returns.add("none")
+            elif _is_get(value):
+                # `return db.session.get(cls, id)`: a lookup by primary key, mostly of rows a
+                # foreign key or the caller already vouches for; None-able for its callers
+                # only when the helper says so (`-> Optional[X]`).
+                self.returns.add("none-by-key")
             elif method in ROWS:
                 self.returns.add("rows")
             elif method == "query" and self.slot(value.func.value) is not None:  # type: ignore[attr-defined]
@@ -459,7 +472,7 @@ class _FunctionScanner:
                     self.returns.add(f"call:{callee}")
         elif isinstance(value, ast.Name):
             if value.id in self.none_names and value.id not in self.checked:
-                self.returns.add("none")
+                self.returns.add("none" if self.none_names[value.id] > 0 else "none-by-key")
             elif value.id in self.row_names:
                 self.returns.add("rows")
             elif value.id in self.query_names:
@@ -505,6 +518,21 @@ def _opens_inner_transaction(call: ast.Call) -> bool:
     return func.attr == "begin" and any(
         keyword.arg in ("subtransactions", "nested") and isinstance(keyword.value, ast.Constant)
         and keyword.value.value is True for keyword in call.keywords)
+
+
+def _optional_annotation(annotation: Optional[ast.AST]) -> bool:
+    """`-> Optional[User]`, `-> User | None`, `-> "User | None"`."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return "Optional[" in annotation.value or "None" in annotation.value
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Constant) and node.value is None:
+            return True
+        if (isinstance(node, ast.Name) and node.id == "Optional") or (
+                isinstance(node, ast.Attribute) and node.attr == "Optional"):
+            return True
+    return False
 
 
 def _makes_session_through_cast(call: ast.Call) -> bool:

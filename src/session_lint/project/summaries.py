@@ -286,7 +286,11 @@ class ProjectSummaries:
                 summary.commits.add(AMBIENT)
                 summary.commits.update(f"p:{param}" for param in info.get("session_params", ()))
         returns = info["returns"]
-        summary.returns_none = "none" in returns
+        # A helper's None-able row counts for its callers where the helper says so
+        # (`-> Optional[Room]`, `-> Room | None`): on the precision corpus, unannotated
+        # lookups (`Model.get_by(...)`, `Task.get(id)`) were mostly of rows that exist by
+        # the caller's invariant (a foreign key, a seeded type, a row just re-read).
+        summary.returns_none = ("none" in returns or "none-by-key" in returns) and bool(info.get("returns_optional"))
         summary.returns_rows = "rows" in returns
         summary.returns_session = "session" in returns
         summary.returns_query = "query" in returns
@@ -355,7 +359,7 @@ class ProjectSummaries:
             if AMBIENT in added and not summary.ambient_label:
                 summary.ambient_label = other.ambient_label
             if f"call:{callee}" in info["returns"]:
-                summary.returns_none = summary.returns_none or other.returns_none
+                summary.returns_none = summary.returns_none or (other.returns_none and bool(info.get("returns_optional")))
                 summary.returns_rows = summary.returns_rows or other.returns_rows
                 summary.returns_query = summary.returns_query or other.returns_query
         after = (len(summary.commits), len(summary.flushes), len(summary.pending), len(summary.escapes), summary.raises_db,

@@ -174,7 +174,7 @@ class QueryValues:
             if isinstance(current, cst.Await):
                 current = current.expression
             if isinstance(current, cst.Name):
-                current = self.model.scopes.single_value(current)
+                current = self.model.scopes.single_value(current) or self._reaching_value(current)
             if not isinstance(current, cst.Call):
                 return
             yield current
@@ -265,6 +265,23 @@ class QueryValues:
             return None
         kinds = {v.kind for v in values if v is not None}
         return values[0] if len(kinds) == 1 else None
+
+    def _reaching_value(self, use: cst.Name) -> Optional[cst.BaseExpression]:
+        """`res = conn.execute(count)` ... `res.fetchone()` ... `res = conn.execute(other)`:
+        the value of the last plain assignment before the use, in straight-line code."""
+        _, bindings = self.model.scopes.bindings_of(use)
+        ancestors = set(map(id, self.model.tree.ancestors(use)))
+        before = [binding for binding in bindings
+                  if id(binding.node) not in ancestors and not self._binds_later(binding.node, use)]
+        if not before or any(binding.kind not in ("assign", "annassign") or binding.value is None
+                             for binding in before):
+            return None
+        if any(isinstance(ancestor, (cst.For, cst.While, cst.If, cst.Try)) for ancestor in self.model.tree.ancestors(use)
+               if any(self.model.tree.inside(binding.node, ancestor) for binding in before)):
+            return None  # which assignment reaches depends on the path taken
+        positions = self.model.positions
+        last = max(before, key=lambda binding: (positions.start(binding.node).line, positions.start(binding.node).column))
+        return last.value
 
     def _binds_later(self, binding: cst.CSTNode, use: cst.Name) -> bool:
         """The binding comes after the use in the file and no loop around the use could run
