@@ -82,6 +82,7 @@ class _ModuleScanner:
         self.top_level: Set[str] = set()
         # Module-level `name = callee(...)`: name -> the callee's dotted name.
         self.assigned: Dict[str, str] = {}
+        self.query_property: List[str] = []
 
     def scan(self, tree: ast.Module) -> FactsJSON:
         for statement in tree.body:
@@ -93,6 +94,7 @@ class _ModuleScanner:
             "functions": self.functions,
             "jobs": sorted(self.jobs),
             "assigned": self.assigned,
+            "query_property": self.query_property,
         }
 
     def _walk(self, tree: ast.Module) -> None:
@@ -181,6 +183,11 @@ class _ModuleScanner:
             for target in statement.targets:
                 if isinstance(target, ast.Name) and callee:
                     self.assigned[target.id] = callee
+                elif isinstance(target, ast.Attribute) and target.attr == "query" and isinstance(
+                        target.value, ast.Name) and (callee or "").endswith("query_property"):
+                    # `Base.query = db_session.query_property()`: `Model.query` of every
+                    # subclass is a Query.
+                    self.query_property.append(target.value.id)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             # `session: orm.Session = cast(orm.Session, LocalProxy(...))`: the annotation says it.
             if _annotation_is_session(statement.annotation):

@@ -193,6 +193,25 @@ class ProjectSummaries:
                     return found
         return None
 
+    def has_query_property(self, path: str, dotted: str) -> bool:
+        """`dotted` (written in module `path`) names a project class that has, or inherits,
+        `query = session.query_property()`."""
+        found = self.class_of(path, dotted)
+        seen: Set[Tuple[str, str]] = set()
+        while found is not None and found not in seen and len(seen) < 8:
+            seen.add(found)
+            file, cls = found
+            module = self.facts.get(file, {})
+            if cls in module.get("query_property", ()):
+                return True
+            bases = module.get("classes", {}).get(cls, {}).get("bases", [])
+            # `Base = declarative_base(); Base.query = ...`: a base that is no class statement.
+            if any(base in module.get("query_property", ()) for base in bases):
+                return True
+            # The first base that is a project class (mixins rarely carry the query).
+            found = next((base for base in (self.class_of(file, name) for name in bases) if base is not None), None)
+        return False
+
     def bases_of(self, path: str, cls: str, depth: int = 0) -> Iterator[str]:
         """The names of every base class, through project classes (their last names)."""
         module = self.facts.get(path)

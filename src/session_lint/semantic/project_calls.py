@@ -71,6 +71,14 @@ class ProjectCalls:
         found = summaries.resolve(self.module, caller_name or "", target)  # type: ignore[arg-type]
         return summaries.summaries.get(found) if found is not None else None
 
+    def has_query_property(self, node: cst.BaseExpression) -> bool:
+        """`Submission` in `Submission.query`, where a base class of the project got
+        `Base.query = db_session.query_property()`."""
+        summaries = self.summaries
+        target = dotted_name(node)
+        return summaries is not None and target is not None and summaries.has_query_property(
+            self.module, target)  # type: ignore[arg-type]
+
     def parameter_for(self, call: cst.Call, argument: cst.Arg, callee: "Summary") -> Optional[str]:
         """The callee's parameter that `argument` of `call` binds, as a `p:<name>` slot."""
         params = list(callee.params)

@@ -237,7 +237,7 @@ class QueryValues:
         if isinstance(node, cst.Call):
             return self._classify_call(node)
         if isinstance(node, cst.Attribute):
-            if node.attr.value == "query" and self._is_flask_model(node.value):
+            if node.attr.value == "query" and (self._is_flask_model(node.value) or self._project_query_property(node.value)):
                 return QueryValue(QUERY, (), node)
             return None
         if isinstance(node, cst.Name):
@@ -314,6 +314,11 @@ class QueryValues:
         if inner is None:
             return self._unresolved_receiver(call, method) or self._project_result(call)
         return _apply(inner, method, call)
+
+    def _project_query_property(self, node: cst.BaseExpression) -> bool:
+        from .project_calls import ProjectCalls
+
+        return self.model.get(ProjectCalls).has_query_property(node)
 
     def _project_result(self, call: cst.Call) -> Optional[QueryValue]:
         """What a project function returns, from its summary: a query (`return
