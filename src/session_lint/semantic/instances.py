@@ -781,7 +781,8 @@ def _expiry(is_async: bool, setting: Setting, where: str) -> Optional[Expiry]:
 
 def _expiry_from_info(info: FactoryInfo, is_async: bool) -> Optional[Expiry]:
     """A factory defined in another module, as the project index recorded it."""
-    return _expiry(is_async, info.setting("expire_on_commit"), f"`{info.name}` ({Path(info.path).name}:{info.line})")
+    where = f"`{info.name}` ({Path(info.path).name}:{info.line})" if info.line else f"`{info.name}` ({info.path})"
+    return _expiry(is_async, info.setting("expire_on_commit"), where)
 
 
 def _assigned_names(statement: Optional[cst.CSTNode]) -> List[str]:

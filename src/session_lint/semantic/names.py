@@ -83,3 +83,8 @@ WRITE_METHODS = frozenset({"add", "add_all", "merge"})
 UNDO_METHODS = frozenset({"delete", "rollback", "expunge", "expunge_all"})
 # Session methods whose work only lasts if the session commits.
 WORK_METHODS = WRITE_METHODS | {"delete"}
+
+# Session scopes of libraries: `with open_session() as session:` yields a session that the
+# block's end commits and closes (fastapi-sqla's sync scope keeps SQLAlchemy's default
+# `expire_on_commit=True`; its async one sets it to False, so only the sync one is here).
+LIBRARY_SESSION_SCOPES = _names("fastapi_sqla.open_session", "fastapi_sqla.sqla.open_session")

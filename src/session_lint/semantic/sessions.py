@@ -235,6 +235,9 @@ class SessionAnalysis:
             inner = self._scope_yields(binding.node)
             if inner is not None:
                 factory = Factory("session-scope", inner.factory.is_async, label, inner=inner)
+        elif binding.kind == "import" and binding.qualified in names.LIBRARY_SESSION_SCOPES:
+            library = FactoryInfo("session_scope", binding.imported or label, (), binding.qualified.split(".")[0], 0)
+            factory = Factory("session-scope", False, label, library)
         elif binding.kind == "import" and binding.imported:
             info = self.index.lookup(self.filename, binding.module or "", binding.level, binding.imported)
             if info is not None and info.kind == "session_scope":
