@@ -98,6 +98,7 @@ class Editor:
         self.shown_documents: List[types.ShowDocumentParams] = []
         self.stderr = bytearray()
         self.publications = 0
+        self.published_versions: Dict[str, Optional[int]] = {}
         self.versions: Dict[str, int] = {}
         self._changed = asyncio.Event()
         self._register_handlers()
@@ -108,6 +109,7 @@ class Editor:
         @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def publish(params: types.PublishDiagnosticsParams) -> None:
             self.diagnostics[params.uri] = list(params.diagnostics)
+            self.published_versions[params.uri] = params.version
             self.publications += 1
             self._notify()
 
@@ -167,7 +169,8 @@ class Editor:
                 did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
                 workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)),
             text_document=types.TextDocumentClientCapabilities(
-                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown])),
+                hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
+                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(related_information=True)),
         )
         result = await asyncio.wait_for(self.client.initialize_async(types.InitializeParams(
             capabilities=capabilities, process_id=os.getpid(), root_uri=self.root.as_uri(),
@@ -534,6 +537,65 @@ def test_a_new_session_factory_in_another_module_is_seen_when_that_file_changes(
     run(scenario, root)
 
 
+ORM101_SOURCE = textwrap.dedent("""\
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    engine = create_engine("sqlite://")
+    SessionLocal = sessionmaker(engine)
+
+
+    class User:
+        name: str
+
+
+    def create(name):
+        session = SessionLocal()
+        session.add(User())
+        session.close()
+    """)
+
+
+def test_the_lines_a_message_names_are_related_information(tmp_path: Path) -> None:
+    """"`session.close()` on line 15 closes the session without `session.commit()`": the
+    close is a related location, placed on the code the message quotes."""
+    root = project(tmp_path, files={"app.py": ORM101_SOURCE})
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("app.py")
+        [diagnostic] = await editor.diagnostics_of(uri, ["ORM101"])
+        assert "`session.close()` on line 15" in diagnostic.message
+        [related] = diagnostic.related_information or []
+        assert related.location.uri == uri
+        assert related.message == "`session.close()` on line 15"
+        close = _line_and_column(ORM101_SOURCE, "session.close()")
+        assert related.location.range == types.Range(
+            start=close, end=types.Position(line=close.line, character=close.character + len("session.close()")))
+
+    run(scenario, root)
+
+
+def test_a_file_the_configuration_excludes_gets_no_diagnostics(tmp_path: Path) -> None:
+    """As with ruff's server: an excluded file opened in the editor is not linted (an empty
+    list is published, which clears what an earlier configuration showed)."""
+    root = project(tmp_path, pyproject='[project]\nname = "app"\n\n[tool.session-lint]\n'
+                                       'extend-exclude = ["generated/"]\n',
+                   files={"app.py": ORM503_SOURCE, "generated/models.py": ORM503_SOURCE})
+
+    async def scenario(editor: Editor) -> None:
+        generated, app = editor.open("generated/models.py"), editor.open("app.py")
+        await editor.diagnostics_of(app, ["ORM503"])
+        await editor.diagnostics_of(generated, [], "an empty list for the excluded file")
+        assert editor.published_versions[generated] == 1
+
+        (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
+        editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=(root / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
+        await editor.diagnostics_of(generated, ["ORM503"], "the file linted once no longer excluded")
+
+    run(scenario, root)
+
+
 def _progress(report: types.ProgressParams, key: str) -> Any:
     """A field of a `$/progress` value (the client leaves it as JSON)."""
     value = report.value
@@ -554,7 +616,8 @@ def test_workspace_diagnostics_on_request_with_progress(tmp_path: Path) -> None:
         await editor.diagnostics_of(app, ["ORM503"])
         summary = await asyncio.wait_for(editor.client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="session-lint.lintWorkspace", arguments=[])), TIMEOUT)
-        assert summary == {"files": 13, "filesWithFindings": 12, "findings": 12, "cancelled": False, "error": None}
+        assert summary == {"files": 13, "filesWithFindings": 12, "findings": 12, "filesFromCache": 0,
+                           "cancelled": False, "error": None}
         for n in range(12):
             [diagnostic] = editor.diagnostics[editor.uri(f"pkg/module_{n}.py")]
             assert diagnostic.code == "ORM503" and diagnostic.range.start.line == FLAGGED_ROW - 1
@@ -570,6 +633,37 @@ def test_workspace_diagnostics_on_request_with_progress(tmp_path: Path) -> None:
         await asyncio.wait_for(editor.client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="session-lint.lintWorkspace", arguments=[])), TIMEOUT)
         assert editor.diagnostics[editor.uri("pkg/module_0.py")] == []
+
+    run(scenario, root)
+
+
+def test_a_second_workspace_scan_takes_unchanged_files_from_the_cache(tmp_path: Path) -> None:
+    """The scan reads and writes the CLI's results cache: a file whose bytes, settings,
+    rules and project index did not change is not linted again."""
+    root = project(tmp_path, files={**_many_files(6, 0), "pkg/clean.py": "x = 1\n"})
+
+    async def scan() -> Dict[str, Any]:
+        return await asyncio.wait_for(editor_box[0].client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="session-lint.lintWorkspace", arguments=[])), TIMEOUT)
+
+    editor_box: List[Editor] = []
+
+    async def scenario(editor: Editor) -> None:
+        editor_box.append(editor)
+        first = await scan()
+        assert (first["files"], first["findings"], first["filesFromCache"]) == (7, 6, 0)
+        assert (root / ".session_lint_cache").is_dir()  # where `session-lint .` keeps it
+
+        second = await scan()
+        assert (second["files"], second["findings"], second["filesFromCache"]) == (7, 6, 7)
+        [diagnostic] = editor.diagnostics[editor.uri("pkg/module_3.py")]
+        assert diagnostic.code == "ORM503" and diagnostic.range.start.line == FLAGGED_ROW - 1
+
+        # Fixed on disk (what the project index knows of it stays the same).
+        (root / "pkg/module_3.py").write_text(ORM503_SOURCE.replace("is None", ".is_(None)"))
+        third = await scan()
+        assert (third["files"], third["findings"], third["filesFromCache"]) == (7, 5, 6)
+        assert editor.diagnostics[editor.uri("pkg/module_3.py")] == []
 
     run(scenario, root)
 
@@ -653,6 +747,11 @@ def test_memory_stays_bounded_over_two_thousand_edits(tmp_path: Path) -> None:
                 end=types.Position(line=last_row, character=len(old))), new_text=f"# edit {number}"))
             if number % 10 == 0:
                 await asyncio.sleep(0.02)  # let lints run between the bursts, as between keystrokes
+            if number % 50 == 0:
+                # A lint whose text changes while it runs is abandoned: wait for one that ends,
+                # so that lints run through to their results over the edits.
+                await editor.wait_until(lambda: editor.published_versions.get(uri) == editor.versions[uri],
+                                        f"the diagnostics of edit {number}")
             if number == 200:
                 await editor.diagnostics_of(uri, ["ORM503"])
                 baseline = _rss_bytes(editor.server_pid)

@@ -12,7 +12,7 @@ import weakref
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type, Union
 
 from .diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic, Location
 from .noqa import file_is_exempt, is_suppressed, parse_noqa
@@ -41,6 +41,8 @@ _MANY_ELIFS = 1000
 _MAX_TREE_DEPTH = 2500
 # libcst's parser recurses natively; a large thread stack turns a crash into a slow parse.
 _PARSER_STACK_BYTES = 512 * 1024 * 1024
+# The stack a long-lived thread needs to call `lint_source(..., in_caller_thread=True)`.
+PARSER_STACK_BYTES = _PARSER_STACK_BYTES
 _BRACKET_DELTA = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
 
@@ -123,25 +125,41 @@ def lint_source(
     settings: Settings,
     index: ProjectIndex = EMPTY_INDEX,
     instances: Optional[Sequence[Rule]] = None,
+    *,
+    in_caller_thread: bool = False,
+    parse: Optional[Callable[[str], Any]] = None,
+    on_model: Optional[Callable[[Any], None]] = None,
 ) -> LintResult:
-    """Every finding of `rules` in one module, with `# noqa` applied. Never raises."""
+    """Every finding of `rules` in one module, with `# noqa` applied. Never raises.
+
+    The lint runs on a new thread with a PARSER_STACK_BYTES stack; `in_caller_thread=True`
+    runs it on the calling thread instead, which must have been started with such a stack
+    (a long-lived worker, such as the language server's, spares a thread per call).
+    `parse` replaces `libcst.parse_module` (same result, same exceptions): the language
+    server's reuses the statements of the document's previous version. `on_model` is
+    called with the semantic model before the rules run: setting its `deadline` to 0 from
+    any thread ends the analysis at its next check, as a spent time budget does (the
+    language server gives up the lint of a text that has been edited again)."""
     outcome: List[LintResult] = []
     failure: List[BaseException] = []
 
     def work() -> None:
         try:
-            outcome.append(_lint_source(source, filename, rules, settings, index, instances))
+            outcome.append(_lint_source(source, filename, rules, settings, index, instances, parse, on_model))
         except BaseException as error:  # reported below, in the caller's thread
             failure.append(error)
 
-    worker = threading.Thread(target=work, name="session-lint-parse", daemon=True)
-    # The stack size is read when the thread starts.
-    previous = threading.stack_size(_PARSER_STACK_BYTES)
-    try:
-        worker.start()
-    finally:
-        threading.stack_size(previous)
-    worker.join()
+    if in_caller_thread:
+        work()
+    else:
+        worker = threading.Thread(target=work, name="session-lint-parse", daemon=True)
+        # The stack size is read when the thread starts.
+        previous = threading.stack_size(_PARSER_STACK_BYTES)
+        try:
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+        worker.join()
     if outcome:
         return outcome[0]
     error = failure[0] if failure else RuntimeError("the lint thread ended without a result")
@@ -161,6 +179,8 @@ def _lint_source(
     settings: Settings,
     index: ProjectIndex,
     instances: Optional[Sequence[Rule]],
+    parse: Optional[Callable[[str], Any]] = None,
+    on_model: Optional[Callable[[Any], None]] = None,
 ) -> LintResult:
     started = time.monotonic()
     if len(source) > MAX_FILE_BYTES:
@@ -170,10 +190,10 @@ def _lint_source(
     if text is None:
         result.diagnostics.append(_file_diagnostic(PARSE_ERROR, f"cannot read source: {problem}", filename))
         return result
-    if file_is_exempt(text):
-        return result
     names = _TokenCheck(text, index)
-    if not any(names.passes(rule) for rule in rules):
+    # The gate before the exemption comment: both end the lint with nothing, and the gate's
+    # substring search costs a third of the comment's regex (one file in 250 passes it).
+    if not any(names.passes(rule) for rule in rules) or file_is_exempt(text):
         return result
     if _too_deep_to_parse(result, text, filename):
         return result
@@ -182,10 +202,11 @@ def _lint_source(
     from .rule import RuleContext
     from .semantic import AnalysisTimeout, SemanticModel
 
-    module = _parse_what_matters(cst, text, rules, names, index)
+    parse = parse or cst.parse_module
+    module = _parse_what_matters(cst, text, rules, names, index, parse)
     if module is None:
         try:
-            module = cst.parse_module(text)
+            module = parse(text)
         except Exception as error:  # ParserSyntaxError, RecursionError, a few others on odd input
             _unparsed(result, text, filename, error)
             return result
@@ -193,6 +214,8 @@ def _lint_source(
     model = SemanticModel(module, filename, index, settings.noreturn_functions)
     if settings.file_time_budget:
         model.deadline = started + settings.file_time_budget
+    if on_model is not None:
+        on_model(model)
     context = RuleContext(module, model, filename, settings)
     rule_objects = instances if instances is not None else [rule() for rule in rules]
     lines = text.splitlines()
@@ -247,7 +270,7 @@ _EVIDENCE = frozenset(SQLALCHEMY_EVIDENCE)
 
 
 def _parse_what_matters(cst, text: str, rules: Sequence[Type[Rule]], names: "_TokenCheck",  # noqa: ANN001
-                        index: ProjectIndex):
+                        index: ProjectIndex, parse: Optional[Callable[[str], Any]] = None):
     """libcst's tree of the statements that can hold a finding (the others blanked out, every
     line in its place), or None when the whole module is to be parsed: the second tier is
     off, a rule that will run is not a built-in one starting from SQLAlchemy evidence (its
@@ -260,11 +283,11 @@ def _parse_what_matters(cst, text: str, rules: Sequence[Type[Rule]], names: "_To
             return None
     from .frontend import reduced_source
 
-    reduced = reduced_source(text, _factory_names(index))
+    reduced = reduced_source(text, _factory_names(index), project_names=_summary_names(index))
     if reduced is None:
         return None
     try:
-        return cst.parse_module(reduced)
+        return (parse or cst.parse_module)(reduced)
     except Exception:  # whatever it is, the whole module's parse says it in full
         return None
 
@@ -475,10 +498,24 @@ def imported_names(text: str) -> Set[str]:
 _FACTORY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, FrozenSet[str]]" = weakref.WeakKeyDictionary()
 
 
+_SUMMARY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def _summary_names(index: ProjectIndex) -> FrozenSet[str]:
+    """The project functions and classes whose summaries touch a session (not its factories,
+    whose short names like `db` are evidence only where a module imports them)."""
+    names = _SUMMARY_NAMES.get(index)
+    if names is None:
+        factories = {info.name for info in index.factories()}
+        names = frozenset(name for name in index.evidence_names() if name not in factories)
+        _SUMMARY_NAMES[index] = names
+    return names
+
+
 def _factory_names(index: ProjectIndex) -> FrozenSet[str]:
     names = _FACTORY_NAMES.get(index)
     if names is None:
-        names = frozenset(info.name for info in index.factories())
+        names = frozenset(index.evidence_names())
         _FACTORY_NAMES[index] = names
     return names
 

@@ -45,7 +45,8 @@ from .rule import SQLALCHEMY_EVIDENCE as _EVIDENCE
 _SMALL_STATEMENT_LINES = 3
 # Below this many lines the second parse costs less than deciding what to drop.
 _MIN_LINES = 40
-_MARKERS = ("sqlalchemy", "sqlmodel")
+# fastapi_sqla: its `open_session()` is a session scope (names.LIBRARY_SESSION_SCOPES).
+_MARKERS = ("sqlalchemy", "sqlmodel", "fastapi_sqla")
 _WORD = re.compile(r"\w+")
 # Python's line ends (not str.splitlines', which also splits at form feeds and others).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -59,9 +60,12 @@ _DOCSTRING = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')
 _TOP_LEVEL = re.compile(r"^(?=[^\s#)\]}])", re.MULTILINE)
 
 
-def reduced_source(text: str, factory_names: Iterable[str], tree: Optional[ast.Module] = None) -> Optional[str]:
+def reduced_source(text: str, factory_names: Iterable[str], tree: Optional[ast.Module] = None,
+                   project_names: Iterable[str] = ()) -> Optional[str]:
     """`text` with the top-level statements that cannot matter blanked out, lines kept; None
-    when nothing is dropped or `ast` cannot read the module."""
+    when nothing is dropped or `ast` cannot read the module. `project_names` are functions
+    and classes of the project that the summaries say touch a session: a statement that
+    spells one (`data.write_ride(ride)`) is a seed, however the module reached it."""
     if text.count("\n") < _MIN_LINES:
         return None
     factories = frozenset(factory_names)
@@ -84,9 +88,11 @@ def reduced_source(text: str, factory_names: Iterable[str], tree: Optional[ast.M
     segments = [_code_text(lines, first, last, statements) for first, last, statements in units]
     sqlalchemy_names = _sqlalchemy_names(tree.body, factories)
     mentioned = [set(_WORD.findall(segment)) for segment in segments]
+    project = frozenset(project_names)
     seeds = {position for position, segment in enumerate(segments)
              if any(token in segment for token in _EVIDENCE) or not mentioned[position].isdisjoint(sqlalchemy_names)
-             or (not factories.isdisjoint(mentioned[position]) and "import" in segment)}
+             or (not factories.isdisjoint(mentioned[position]) and "import" in segment)
+             or not project.isdisjoint(mentioned[position])}
     bound = [_bound_names(statements, "global" in segment) for (_, _, statements), segment in zip(units, segments)]
     kept = _closure(seeds, mentioned, bound)
     for position, (first, last, statements) in enumerate(units):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
@@ -29,14 +28,16 @@ from .progress import FileCounter, Progress
 from .project_indexes import ProjectIndexes
 from .rule_docs import page_text, page_uri, why
 from .scheduler import LintScheduler
+from .worker import BigStackWorker
 from .workspace_scan import FileOutcome, ScanRequest, ScanSummary, WorkspaceScan
 from .workspace_settings import SettingsStore, overrides_from_client
 
 logger = logging.getLogger(__name__)
 
 # Long enough to swallow a burst of keystrokes (one lint instead of one per key), short
-# beside the lint itself: about 0.5 s for a 1,000-line file on a loaded 2-core machine
-# (benchmarks/server_latency.py).
+# beside the lint itself: a few hundred ms for a 1,000-line file on a 2-core machine
+# (benchmarks/server_latency.py). Shorter does not pay: a lint started between two
+# keystrokes is abandoned, but only at its next check (its parse and positions run on).
 DEFAULT_DEBOUNCE_SECONDS = 0.1
 _PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_NAME = "pyproject.toml"
@@ -58,9 +59,9 @@ class SessionLintServer(LanguageServer):
         self.infos = rule_infos(self.ruleset.rules)
         self.store = SettingsStore(self.ruleset)
         self.indexes = ProjectIndexes()
-        # One thread: lints never run side by side (they share the rule objects and the
-        # interpreter lock), and the event loop stays free to read the next message.
-        self.lint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-lint")
+        # One long-lived thread with the parser's stack (worker.py): the event loop stays
+        # free to read the next message, and no lint pays for starting a thread.
+        self.lint_thread = BigStackWorker()
         self.linter = DocumentLinter(self.store, self.indexes, Path.cwd())
         self.scheduler: LintScheduler[DocumentResult] = LintScheduler(
             self.lint_thread, self.snapshot, self.linter.lint, self.publish, DEFAULT_DEBOUNCE_SECONDS)
@@ -100,9 +101,10 @@ class SessionLintServer(LanguageServer):
         if document is None:
             return
         units = document.position_codec.client_num_units
-        line_at = convert.lines_of(snapshot.text.splitlines(True))
+        line_at = convert.lines_of(convert.split_lines(snapshot.text))
+        related = snapshot.uri if self._takes_related_information() else None
         lsp = [convert.lsp_diagnostic(d, self.url_of(d), line_at, units,
-                                      {"version": snapshot.version, "index": position})
+                                      {"version": snapshot.version, "index": position}, related)
                for position, d in enumerate(result.diagnostics)]
         self.published[snapshot.uri] = Published(result, lsp)
         self.scan_published.discard(snapshot.uri)
@@ -114,6 +116,10 @@ class SessionLintServer(LanguageServer):
             self.log(types.MessageType.Error, trace)
         for problem in result.problems:
             self.show_once(types.MessageType.Warning, problem)
+
+    def _takes_related_information(self) -> bool:
+        return bool(capability(self.client_capabilities, "text_document", "publish_diagnostics",
+                               "related_information"))
 
     def clear(self, uri: str) -> None:
         self.published.pop(uri, None)
@@ -186,7 +192,9 @@ class SessionLintServer(LanguageServer):
                 total.files += summary.files
                 total.files_with_findings += summary.files_with_findings
                 total.findings += summary.findings
+                total.files_from_cache += summary.files_from_cache
                 total.error = total.error or summary.error
+                total.warnings += summary.warnings
                 if summary.cancelled:
                     break
         except asyncio.CancelledError:  # $/cancelRequest of the command
@@ -208,6 +216,8 @@ class SessionLintServer(LanguageServer):
             self.scan_published |= published
         if total.error:
             self.log(types.MessageType.Error, f"workspace scan: {total.error}")
+        for warning in dict.fromkeys(total.warnings):
+            self.log(types.MessageType.Warning, f"workspace scan: {warning}")
         return total
 
     def _open_paths(self) -> frozenset:
@@ -222,7 +232,8 @@ class SessionLintServer(LanguageServer):
             return
         line_at = rows.get
         units = self.workspace.position_codec.client_num_units
-        lsp = [convert.lsp_diagnostic(d, self.url_of(d), line_at, units) for d in diagnostics]
+        related = uri if self._takes_related_information() else None
+        lsp = [convert.lsp_diagnostic(d, self.url_of(d), line_at, units, related_uri=related) for d in diagnostics]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=lsp))
         if diagnostics:
             published.add(uri)

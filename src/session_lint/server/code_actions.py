@@ -96,7 +96,7 @@ def _noqa_action(context: ActionContext, code: str, lsp: types.Diagnostic) -> Op
 
 
 def _fix_edit(context: ActionContext, published: DocumentResult, edits: Sequence[Edit]) -> types.WorkspaceEdit:
-    line_at = convert.lines_of(published.snapshot.text.splitlines(True))
+    line_at = convert.lines_of(convert.split_lines(published.snapshot.text))
     return convert.workspace_edit(context.uri, published.snapshot.version,
                                   [convert.text_edit(edit, line_at, context.units) for edit in edits],
                                   context.document_changes)

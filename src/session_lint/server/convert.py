@@ -2,12 +2,14 @@
 the position encoding agreed with the client (UTF-16 unless it offered another)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from lsprotocol import types
 
 from ..diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic
 from ..fixes import Edit
+from .related import named_lines, place_on_line
 
 SOURCE = "session-lint"
 # A 1-based row's text without its line ending, or None past the end of the text.
@@ -19,6 +21,16 @@ _SEVERITY = {
     PARSE_ERROR: types.DiagnosticSeverity.Error,  # nothing else in the file was checked
     INTERNAL_ERROR: types.DiagnosticSeverity.Warning,
 }
+
+
+# A line as Python and the protocol count them: ended by LF, CRLF or CR only
+# (str.splitlines also ends one at a form feed, which Python code may hold).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> List[str]:
+    """`text`'s lines with their line ends."""
+    return _LINE.findall(text)
 
 
 def lines_of(text_lines: Sequence[str]) -> LineAt:
@@ -54,9 +66,10 @@ def diagnostic_range(diagnostic: Diagnostic, line_at: LineAt, units: Units) -> t
 
 
 def lsp_diagnostic(diagnostic: Diagnostic, url: Optional[str], line_at: LineAt, units: Units,
-                   data: Optional[Dict[str, Any]] = None) -> types.Diagnostic:
+                   data: Optional[Dict[str, Any]] = None, related_uri: Optional[str] = None) -> types.Diagnostic:
     """`url`: the rule's page, as the JSON output gives it. `data` travels to the client
-    and back with code action requests."""
+    and back with code action requests. `related_uri`: the document's, when the client
+    takes related information (the lines the message names)."""
     message = diagnostic.message + (f"\nhelp: {diagnostic.hint}" if diagnostic.hint else "")
     rows = _noqa_rows(diagnostic)
     return types.Diagnostic(
@@ -66,8 +79,24 @@ def lsp_diagnostic(diagnostic: Diagnostic, url: Optional[str], line_at: LineAt, 
         code=diagnostic.code,
         code_description=types.CodeDescription(href=url) if url else None,
         source=SOURCE,
+        related_information=related_information(message, related_uri, line_at, units) if related_uri else None,
         data={"rows": rows, **(data or {})},
     )
+
+
+def related_information(message: str, uri: str, line_at: LineAt,
+                        units: Units) -> Optional[List[types.DiagnosticRelatedInformation]]:
+    """The lines `message` names, in the document at `uri` (None when it names none)."""
+    found = []
+    for named in named_lines(message):
+        line = line_at(named.row)
+        if line is None:
+            continue  # past the end of the text: a message about an older version
+        start, end = place_on_line(line, named.code)
+        found.append(types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=lsp_range(named.row, start, named.row, end, line_at, units)),
+            message=named.label))
+    return found or None
 
 
 def _noqa_rows(diagnostic: Diagnostic) -> List[int]:

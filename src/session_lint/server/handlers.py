@@ -79,6 +79,7 @@ def create_server() -> SessionLintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SessionLintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.scheduler.forget(params.text_document.uri)
+        ls.linter.forget(params.text_document.uri)
         ls.clear(params.text_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

@@ -3,7 +3,9 @@ lives in, built as the CLI builds it for `session-lint path/to/file.py` and kept
 file that defines, or now defines, a factory changes."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -11,6 +13,8 @@ from ..discovery import project_files
 from ..engine import read_source
 from ..project_index import LazyProjectIndex, ProjectIndex, scan_text
 from ..settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # A factory as a change could alter it; where it sits in its file does not matter.
 _Shape = Tuple[Tuple[str, str, Tuple[Tuple[str, str], ...]], ...]
@@ -65,10 +69,17 @@ class _TrackedIndex(LazyProjectIndex):
 
     def _scan(self, settings: Settings) -> ProjectIndex:
         self.built = True
+        started = time.perf_counter()
         try:
-            return ProjectIndex.scan(project_files(settings))
+            files = project_files(settings)
+            index = ProjectIndex.scan(files)
         except Exception:  # an unreadable tree costs the cross-module knowledge, not the lint
+            logger.debug("cannot index %s", self.root, exc_info=True)
             return ProjectIndex()
+        # Once per project and configuration: the first lint that needs it pays for it.
+        logger.debug("indexed %d files of %s in %.0f ms", len(files), self.root,
+                     (time.perf_counter() - started) * 1000)
+        return index
 
     def shape_of(self, path: Path) -> _Shape:
         found = {info.name: info for info in self.factories() if _resolve(Path(info.path)) == path}

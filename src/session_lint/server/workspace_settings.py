@@ -4,12 +4,13 @@ as the CLI finds and reads it from the file's directory, with the editor's overr
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Type
 
 from ..config import ConfigError, find_config, load_settings, project_root, split_selectors
 from ..diagnostics import ENGINE_CODES
+from ..discovery import collect_files
 from ..registry import RuleSet
 from ..rule import Rule
 from ..runner import _PerFileIgnores
@@ -84,6 +85,22 @@ class FileSettings:
     # The configuration could not be used (the defaults apply) or names unknown rules.
     problems: Tuple[str, ...] = ()
     per_file_ignores: Optional[_PerFileIgnores] = None
+
+    # path -> excluded? (matching compiles the patterns: about 1 ms, once per open file)
+    _excluded: Dict[Path, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def excludes(self, path: Path) -> bool:
+        """Does `exclude`/`extend-exclude` leave this file out, as `session-lint
+        --force-exclude FILE` would (relative to the project root; a pattern for a
+        directory covers the files below it)? A file not on disk (yet) is not excluded."""
+        excluded = self._excluded.get(path)
+        if excluded is None:
+            found = collect_files([str(path)], replace(self.settings, force_exclude=True))
+            excluded = not found.files and not found.problems
+            if len(self._excluded) > 1024:  # a long session that opened many files
+                self._excluded.clear()
+            self._excluded[path] = excluded
+        return excluded
 
     def reports(self, code: str, path: Optional[Path]) -> bool:
         """Is a finding of `code` in the file at `path` shown (selection, per-file ignores)?"""
