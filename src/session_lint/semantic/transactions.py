@@ -204,7 +204,8 @@ class TransactionAnalysis:
         commit to its callers (`user.reset_password(token, pw)` in a view), when every call
         of it in the project ends in a request handler, command or job that never commits
         after it: the work is reported where it is added (or where a deeper helper that
-        adds is called), once, rather than at each caller."""
+        adds is called). A handler that calls such a helper directly is reported too: the
+        commit may belong in either, and the handler's flow can only see its own calls."""
         project = self.model.get(ProjectCalls)
         summaries = project.summaries
         if summaries is None:
@@ -684,8 +685,7 @@ class _UnsavedWorkFlow(SessionFlow):
                 continue
             if AMBIENT in helper.commits or AMBIENT in helper.settles:
                 state = frozenset(fact for fact in state if fact[0] not in framework)
-            elif AMBIENT in helper.pending and call not in self.reports and not self.autocommit_framework() \
-                    and not self.project.summaries.lost(helper.key):  # type: ignore[union-attr]
+            elif AMBIENT in helper.pending and call not in self.reports and not self.autocommit_framework():
                 ref = self._framework_ref(helper)
                 self.refs[ref.key] = ref
                 self.methods[call] = "helper"
