@@ -65,3 +65,12 @@ def middle_slice(session: Session) -> List[User]:
 def selected_columns(session: Session):
     rows = session.execute(select(User.id, User.created)).all()
     return sorted(rows, key=lambda r: r.created)  # expect: ORM302
+
+
+def first_page_beside_a_total(session: Session, user_id: int):
+    # PowerDNS-Admin-PowerDNS-Admin-dc69f000: a count and a page from one full load
+    history = []
+    history = session.scalars(select(User).where(User.team_id == user_id).order_by(User.created)).all()
+    total = len(history)
+    history = history[:4]  # expect: ORM302
+    return history, total

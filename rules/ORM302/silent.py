@@ -101,3 +101,10 @@ def plain_list(users: List[User]) -> List[User]:
 
 def score(user: User) -> float:
     return 0.0
+
+
+def page_beside_a_tested_count(session: Session, user_id: int) -> List[User]:
+    users = session.scalars(select(User).where(User.team_id == user_id)).all()
+    if len(users) > 10:
+        raise ValueError("too many users")
+    return users[:4]

@@ -38,7 +38,7 @@ class PythonSideFilter(Rule):
     code = "ORM301"
     name = "python-side-filter"
     summary = "query rows loaded in full and then filtered in Python on their columns"
-    tokens = ("query", "execute", "scalars")
+    tokens = ("query", "execute", "scalars", "relation")  # `relation` finds relationship rows
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -96,6 +96,11 @@ class PythonSideFilter(Rule):
                  node: cst.CSTNode, where: cst.CSTNode) -> Optional[Finding]:
         if model.get(RowAnalysis).locks_rows(source):
             return None  # a filter moved into a `FOR UPDATE` read changes which rows it locks
+        if source.related is not None and not kept.first_only:
+            # A relationship's rows are often loaded with their parent (`selectinload()` in
+            # the caller's query) to build a whole object: only a search for one row is sure
+            # to be better done by the database.
+            return None
         expressions = translator(model, row, source, where)
         parts = expressions.where(kept.conditions, kept.skips)
         if parts is None:

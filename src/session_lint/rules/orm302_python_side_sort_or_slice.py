@@ -47,6 +47,8 @@ class PythonSideSortOrSlice(Rule):
         if model.scopes.qualified_name(call.func) != "builtins.sorted" or not call.args:
             return None
         source = rows.source(call.args[0].value) if call.args[0].keyword is None else None
+        if source is not None and source.related is not None:
+            return None  # a relationship's order is `relationship(order_by=...)`'s business
         key = _sort_key(model, call, source, positional=1)
         if source is None or key is None or not _worth_sorting(source):
             return None
@@ -68,6 +70,8 @@ class PythonSideSortOrSlice(Rule):
         if not (isinstance(func, cst.Attribute) and func.attr.value == "sort" and isinstance(func.value, cst.Name)):
             return None
         source = rows.loaded_list(func.value)
+        if source is not None and source.related is not None:
+            return None
         key = _sort_key(model, call, source, positional=0)
         if source is None or key is None or not _worth_sorting(source):
             return None
@@ -86,10 +90,11 @@ class PythonSideSortOrSlice(Rule):
         if _is_target(model, subscript):
             return None
         source = rows.loaded_list(subscript.value)
-        if source is None or source.is_small or not source.selects_rows:
+        if source is None or source.is_small or not source.selects_rows or source.related is not None:
             return None
         taken = _taking(model, subscript, source)
-        if taken is None or not rows.loaded_only_for(source, subscript):
+        # `total = len(rows)` beside the slice is a count ORM303 moves into its own query.
+        if taken is None or not rows.loaded_only_for(source, subscript, also_allowed=rows.is_total):
             return None
         what, instead = taken
         return Finding(

@@ -9,9 +9,9 @@ from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..rule_fixes import import_edits, is_expression, replace_node
 from ..semantic import SemanticModel
 from ..semantic.queries import STATEMENT, QueryValues
-from ..semantic.rows import ONE_ROW_PER_VALUE, RowAnalysis, RowSource
-from .orm30x_shapes import (RowComprehension, first_row, is_one_off_module, quote, reportable, row_comprehension,
-                            translator)
+from ..semantic.rows import ONE_ROW_PER_VALUE, RowAnalysis, RowSource, is_page, names_in, row_target
+from .orm30x_shapes import (CountingLoop, RowComprehension, conditions, counting_loop, first_row, is_one_off_module,
+                            quote, reportable, row_comprehension, translator)
 from .orm30x_sql import sort_key
 from ..semantic.nodes import method_name
 from .orm5xx_filter_operators import sql_function
@@ -33,7 +33,7 @@ class PythonSideCountOrAggregate(Rule):
     code = "ORM303"
     name = "python-side-count-or-aggregate"
     summary = "query rows loaded in full only to count them or compute a sum, max, min or any"
-    tokens = ("query", "execute", "scalars")
+    tokens = ("query", "execute", "scalars", "relation")  # `relation` finds relationship rows
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -42,6 +42,53 @@ class PythonSideCountOrAggregate(Rule):
         model = context.model
         rows = model.get(RowAnalysis)
         yield from reportable(model, (self._call(model, rows, call) for call in model.tree.of_type(cst.Call)))
+        yield from reportable(model, (self._counting_loop(model, rows, loop) for loop in model.tree.of_type(cst.For)))
+
+    # -- loops that count -------------------------------------------------------------------------
+    def _counting_loop(self, model: SemanticModel, rows: RowAnalysis, loop: cst.For) -> Optional[Finding]:
+        """`for r in rows: if r.status == "open": n += 1`, `total += r.amount`, and counts per
+        key: `counts[r.kind] = counts.get(r.kind, 0) + 1` (or `if k not in counts: ...`)."""
+        row = row_target(loop.target)
+        source = rows.source(loop.iter) if row is not None and loop.asynchronous is None else None
+        if row is None or source is None or source.is_small or source.grouped \
+                or source.by_identity == ONE_ROW_PER_VALUE or _selects_aggregates(model, source):
+            return None
+        counted = counting_loop(model, loop, row)
+        if counted is None or not _counter_starts_empty(model, rows, counted):
+            return None
+        if not rows.loaded_only_for(source, loop) or rows.locks_rows(source):
+            return None
+        expressions = translator(model, row, source, loop)
+        skips = [skip for skip in counted.skips if not _tests_whole_row(skip, row)]
+        where = expressions.where(counted.conditions, skips)
+        if where is None:
+            return None
+        rows_text = quote(model, source.node)
+        if counted.key is not None:
+            group = _group_columns(model, expressions, counted, source)
+            if group is None:
+                return None
+            what = f"to count them per {quote(model, counted.key)}"
+            condition = f".where({', '.join(conditions(source, where))})" if conditions(source, where) else ""
+            sql = (f"`select({group}, func.count()){condition}.group_by({group})`" if group != "?"
+                   else "`.group_by(<the key's columns>)` with `func.count()`")
+        elif counted.added is not None and not _is_one(counted.added):
+            column = expressions.arithmetic(counted.added)
+            if column is None:
+                return None
+            what = f"to add up {quote(model, counted.added)}"
+            condition = f".where({', '.join(conditions(source, where))})" if conditions(source, where) else ""
+            sql = f"`select(func.sum({column})){condition}`" + _keeping_filters(source)
+        else:
+            if not source.selects_rows and source.legacy is False and source.related is None:
+                return None
+            what = "to count the matching ones" if where else "to count them"
+            sql = _count(model, source, where)
+        return Finding(
+            node=loop,
+            message=f"every row of {rows_text} is fetched {what} in a loop: compute it in the database with {sql}",
+            hint=HINT,
+        )
 
     def _call(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
         qualified = model.scopes.qualified_name(call.func)
@@ -49,7 +96,22 @@ class PythonSideCountOrAggregate(Rule):
             return self._len(model, rows, call)
         if qualified in _AGGREGATES or qualified == "builtins.any":
             return self._aggregate(model, rows, call, qualified)
+        if isinstance(call.func, cst.Attribute):
+            return self._presence(model, rows, call)
         return None
+
+    # -- is there any? ----------------------------------------------------------------------------
+    def _presence(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
+        """`if q.all():`, `bool(q.all())`, `found = q.all()` then only `if found:`."""
+        source = rows.loaded_list(call)
+        if source is None or not _worth_reducing(source) or not rows.tested_for_presence(call):
+            return None
+        return Finding(
+            node=call,
+            message=(f"every row of {quote(model, _loaded_query(call))} is fetched only to learn whether "
+                     f"there is any: ask the database with {_exists(model, source)}"),
+            hint="the database then sends one row at most",
+        )
 
     # -- counting ---------------------------------------------------------------------------------
     def _len(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
@@ -62,7 +124,8 @@ class PythonSideCountOrAggregate(Rule):
         source = rows.loaded_list(argument)
         if source is None or not _worth_reducing(source):
             return None
-        if not rows.loaded_only_for(source, call, also_allowed=lambda read: _is_counted(rows, read)):
+        if not rows.loaded_only_for(source, call, also_allowed=lambda read: _is_counted(rows, read) or (
+                _is_page(rows, read) and _every_count_is_a_total(rows, source))):
             return None
         if source.name is not None and any(
                 _is_counted(rows, read) and rows.position(read) < rows.position(source.name)
@@ -140,6 +203,8 @@ class PythonSideCountOrAggregate(Rule):
         if order is None or not rows.loaded_only_for(source, call):
             return None
         ordered = f"`.order_by({', '.join(order)})`"
+        if source.related is not None:
+            ordered = f"`select({source.entity}).where({source.related}).order_by({', '.join(order)})`"
         return Finding(
             node=call,
             message=(f"every row of {quote(model, source.node)} is fetched to pick the one with the "
@@ -159,13 +224,15 @@ def _reduced(model: SemanticModel, found: RowComprehension, builtin: str, where:
         tested = condition(element)
         if tested is None:
             return None
-        return "to test whether any matches", f"`select(exists().where({', '.join(tested + where)}))`"
+        return "to test whether any matches", \
+            f"`select(exists().where({', '.join(conditions(found.source, tested + where))}))`"
     column = arithmetic(element)
     if column is None:
         return None
     if column == "1" and builtin == "builtins.sum":
         return "to count the matching ones", _count(model, found.source, where)
     function = _AGGREGATES[builtin]
+    where = conditions(found.source, where)
     condition_text = f".where({', '.join(where)})" if where else ""
     sql = f"`select(func.{function}({column})){condition_text}`" + _keeping_filters(found.source)
     return f"to compute their {function}", sql
@@ -174,6 +241,100 @@ def _reduced(model: SemanticModel, found: RowComprehension, builtin: str, where:
 def _is_counted(rows: RowAnalysis, read: cst.Name) -> bool:
     """`len(rows)`: every count of the same list is answered by one count query."""
     return rows.is_len_of(rows.model.tree.parent_of(read))
+
+
+def _is_page(rows: RowAnalysis, read: cst.Name) -> bool:
+    """`rows[:10]`, `rows[0]`: a few rows a limited query fetches (ORM302 says how), so
+    counting the list is then its only use that needs every row."""
+    parent = rows.model.tree.parent_of(read)
+    return isinstance(parent, cst.Subscript) and parent.value is read and is_page(parent)
+
+
+def _selects_aggregates(model: SemanticModel, source: RowSource) -> bool:
+    """The statement selects aggregates only (`select(func.count())`): one row, or one per group."""
+    root = source.value.root
+    selected = model.get(QueryValues).selected_columns(root) if root is not None else None
+    if selected is None:
+        return False
+    columns, _ = selected
+    queries = model.get(QueryValues)
+    return bool(columns) and all(queries.aggregate_name(column) is not None for column in columns)
+
+
+def _counter_starts_empty(model: SemanticModel, rows: RowAnalysis, counted: CountingLoop) -> bool:
+    """The counter is a local set to 0 (a number) or to an empty dict (`{}`, `dict()`,
+    `defaultdict(int)`, `Counter()`) right before the loop, and the loop's tests and locals
+    do not read it."""
+    binding = rows.binding_before(counted.counter.value, counted.loop)
+    value = binding.value if binding is not None else None
+    if value is None:
+        return False
+    read = set(counted.locals)
+    for part in [*counted.skips, *counted.conditions, *counted.locals.values()]:
+        read |= names_in(part)
+    if counted.counter.value in read and counted.key is None:
+        return False
+    if counted.key is None:
+        return isinstance(value, (cst.Integer, cst.Float)) and value.value in ("0", "0.0")
+    if isinstance(value, cst.Dict):
+        return not value.elements
+    if isinstance(value, cst.Call):
+        qualified = model.scopes.qualified_name(value.func)
+        if qualified == "builtins.dict" and not value.args:
+            return True
+        if qualified == "collections.Counter" and not value.args:
+            return True
+        return (qualified == "collections.defaultdict" and len(value.args) == 1
+                and model.scopes.qualified_name(value.args[0].value) == "builtins.int")
+    return False
+
+
+def _tests_whole_row(test: cst.BaseExpression, row: str) -> bool:
+    """`not row`, `None in row`, `row is None` and `or` of them: tests of the row tuple
+    itself (a NULL column), which a `.where(... .is_not(None))` on the key columns makes."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _tests_whole_row(test.left, row) and _tests_whole_row(test.right, row)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == row
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, cst.In):
+            return (isinstance(test.left, cst.Name) and test.left.value == "None"
+                    and isinstance(target.comparator, cst.Name) and target.comparator.value == row)
+    return False
+
+
+def _group_columns(model: SemanticModel, expressions, counted: CountingLoop,  # type: ignore[no-untyped-def]
+                   source: RowSource) -> Optional[str]:
+    """The GROUP BY columns of a count per key: `Host.os` for `r.os`, the selected columns for
+    the row itself or `".".join(row)`; "?" when they are the row's unknown columns; None when
+    the key is not something SQL groups by."""
+    key = counted.key
+    for _ in range(3):
+        if isinstance(key, cst.Name) and key.value in counted.locals:
+            key = counted.locals[key.value]
+    if isinstance(key, cst.Call) and isinstance(key.func, cst.Attribute) and key.func.attr.value == "join" \
+            and isinstance(key.func.value, cst.SimpleString) and len(key.args) == 1:
+        key = key.args[0].value  # `".".join(row)`: one string per combination of the columns
+    if isinstance(key, cst.Name) and key.value == counted.row:
+        if source.entity is not None:
+            return None  # grouping whole entities counts duplicates, not groups
+        return ", ".join(source.columns.values()) if source.columns else "?"
+    elements = [e.value for e in key.elements] if isinstance(key, cst.Tuple) else [key]
+    columns = [expressions.column(element) for element in elements]
+    if not columns or any(c is None for c in columns):
+        return None
+    return ", ".join(c for c in columns if c is not None)
+
+
+def _is_one(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.value == "1"
+
+
+def _every_count_is_a_total(rows: RowAnalysis, source: RowSource) -> bool:
+    """Every `len()` of the list is kept as a number (`total = len(rows)`), none tested."""
+    name = source.name
+    return name is not None and all(rows.is_total(read) for read in rows.reads_of(name) if rows.is_counted(read))
 
 
 def _comprehension_argument(rows: RowAnalysis, argument: cst.BaseExpression) -> Optional[RowComprehension]:
@@ -198,6 +359,7 @@ def _count(model: SemanticModel, source: RowSource, where: List[str]) -> str:
             return f"`{model.source_of(query)}{filters}.count()`"
         return f"`{filters}.count()` on the query" if filters else "`.count()` on the query"
     if source.entity is not None:
+        where = conditions(source, where)
         condition = f".where({', '.join(where)})" if where else ""
         return f"`select(func.count()).select_from({source.entity}){condition}`" + _keeping_filters(source)
     return "`select(func.count()).select_from(<the statement>.subquery())`"
@@ -277,9 +439,16 @@ def _exists(model: SemanticModel, source: RowSource) -> str:
     query = _query_loaded_by(source.node) if source.legacy else None
     if query is not None:
         return f"`{model.source_of(query)}.first() is not None`"
+    if source.related is not None:
+        return f"`select(exists().where({source.related}))`"
     if source.legacy:
         return "`.first() is not None` on the query"
     return "`.limit(1)` and `.first() is not None`, or `select(exists().where(...))`"
+
+
+def _loaded_query(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`q` in `q.all()` (what the message quotes), else `node` itself."""
+    return _query_loaded_by(node) or node
 
 
 def _query_loaded_by(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:

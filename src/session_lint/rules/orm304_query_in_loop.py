@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Iterator, List, Optional, Set
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set
 
 import libcst as cst
 
@@ -10,9 +10,12 @@ from ..semantic import names
 from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.loops import LoopVariables
+from ..semantic.relationships import LAZY, Relationship, Relationships
 from ..semantic.rows import RowAnalysis, loop_targets, names_in
 from .orm30x_shapes import COMPREHENSIONS, is_one_off_module, quote, reportable
 from ..semantic.nodes import method_name
+from ..semantic.scopes import receiver_method
+from ..semantic.tree import iter_children
 
 HINT = "N items make N round trips to the database; one query with `.in_(...)` makes one"
 # Builder methods whose arguments are conditions on the rows, and those whose arguments are
@@ -77,13 +80,92 @@ class QueryInLoop(Rule):
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)
                                       for call in model.tree.of_type(cst.Call)))
+        yield from reportable(model, (self._lazy_load_in_loop(model, attribute)
+                                      for attribute in model.tree.of_type(cst.Attribute)))
+        yield from reportable(model, (self._same_query_every_turn(model, queries, name)
+                                      for name in _query_runs(model, queries)))
+
+    # -- a query that does not change, run on every turn ---------------------------------------
+    def _same_query_every_turn(self, model: SemanticModel, queries: QueryValues,
+                               name: cst.Name) -> Optional[Finding]:
+        """`q = session.query(Tag)...` before the loop, then `for t in q:` or `q.all()` inside
+        it: a legacy `Query` runs again each time it is iterated, so every turn fetches the
+        same rows."""
+        binding = model.get(RowAnalysis).reaching_binding(name)
+        if binding is None or binding.value is None or queries.kind_of(binding.value) != QUERY:
+            return None
+        child: cst.CSTNode = name
+        for ancestor in model.tree.ancestors(name):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if isinstance(ancestor, (cst.For,) + COMPREHENSIONS) and _runs_per_item(model, ancestor, child, name) \
+                    and not model.tree.inside(binding.node, ancestor):
+                if _fixed_few(model, _iterable(ancestor)) or _writes_in(ancestor) \
+                        or names_in(binding.value) & model.get(LoopVariables).names_of(ancestor):
+                    return None
+                return Finding(
+                    node=name,
+                    message=(f"`{name.value}` is a query, run again on every turn of the loop over "
+                             f"{quote(model, _iterable(ancestor))} (line {model.line_of(binding.node)} builds it; "
+                             f"it does not depend on the loop): run it once before the loop and keep "
+                             f"its result (`{name.value}_rows = {name.value}.all()`)"),
+                    hint="a legacy `Query` runs its SQL each time it is iterated or `.all()` is called",
+                )
+            child = ancestor
+        return None
+
+    # -- lazy loads ---------------------------------------------------------------------------
+    def _lazy_load_in_loop(self, model: SemanticModel, attribute: cst.Attribute) -> Optional[Finding]:
+        """`for post in posts: post.author.name`: reading a relationship that loads on first
+        read (`lazy="select"`, the default) on every row of a query runs one SELECT per row."""
+        rows = model.get(RowAnalysis)
+        relationship = rows.relationship_of(attribute)
+        if relationship is None or relationship.loading != LAZY or _is_assigned(model, attribute):
+            return None
+        loop = _item_loop(model, attribute.value, attribute)
+        if loop is None:
+            return None
+        return _lazy_finding(model, attribute, attribute, relationship, loop)
 
     def _query_in_loop(self, model: SemanticModel, queries: QueryValues, call: cst.Call) -> Optional[Finding]:
         selectors = _selectors(model, queries, call)
-        if not selectors or _latest_of_each(queries, call):
+        if not selectors:
+            return self._helper_in_loop(model, queries, call)
+        if _latest_of_each(queries, call):
             return None
         loop = _loop_feeding(model, call, selectors)
         return self._finding(model, call, loop, selectors) if loop is not None else None
+
+    def _helper_in_loop(self, model: SemanticModel, queries: QueryValues, call: cst.Call) -> Optional[Finding]:
+        """`_build_row(item)` in a loop, where the function (of this module) runs a query whose
+        rows its parameter picks, or reads a lazy relationship of the row it is given: the
+        loop runs that query once per item."""
+        if not _in_a_loop(model, call):
+            return None
+        helper = _local_function(model, call)
+        if helper is None:
+            return None
+        arguments = _arguments_by_parameter(helper, call)
+        lazy = _lazy_load_through(model, helper, call, arguments)
+        if lazy is not None:
+            return lazy
+        picking = _picking_queries(model, queries, helper)
+        if not picking:
+            return None
+        loop = _loop_passing(model, call, {p: arguments[p] for p in picking if p in arguments})
+        if loop is None:
+            return None
+        parameter = next(p for p in picking if p in arguments
+                         and names_in(arguments[p]) & model.get(LoopVariables).names_of(loop))
+        query = picking[parameter]
+        return Finding(
+            node=call,
+            message=(f"{quote(model, call)} runs one query per item of {quote(model, _iterable(loop))}: "
+                     f"`{helper.name.value}()` selects rows by `{parameter}` (line {model.line_of(query)}); "
+                     f"load them all in one query with `.in_(...)` over every item, then look the rows "
+                     f"up in a dict"),
+            hint=HINT,
+        )
 
     def _finding(self, model: SemanticModel, call: cst.Call, loop: cst.CSTNode,
                  selectors: List[Selector]) -> Finding:
@@ -172,6 +254,339 @@ def _names_model(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Name):
         return node.value[:1].isupper()
     return isinstance(node, cst.Attribute) and node.attr.value[:1].isupper()
+
+
+# -- a query run on every turn ------------------------------------------------------------------
+def _query_runs(model: SemanticModel, queries: QueryValues) -> Iterator[cst.Name]:
+    """Names of legacy queries where they run: iterated (`for t in q`, `[... for t in q]`) or
+    loaded (`q.all()`, `q.first()`, `q.count()`, `list(q)`)."""
+    for loop in model.tree.of_type(cst.For):
+        if isinstance(loop.iter, cst.Name):
+            yield loop.iter
+    for node_type in COMPREHENSIONS:
+        for comprehension in model.tree.of_type(node_type):
+            if isinstance(comprehension.for_in.iter, cst.Name):  # type: ignore[attr-defined]
+                yield comprehension.for_in.iter  # type: ignore[attr-defined]
+    for call in model.tree.of_type(cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.attr.value in ("all", "first", "one", "one_or_none", "count", "scalar"):
+            yield func.value
+
+
+def _writes_in(loop: cst.CSTNode) -> bool:
+    """The loop body changes rows or the session (the query may then return other rows)."""
+    for node in _walk_own(loop):
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = _called_name(func)
+            if name in _WRITING_CALLS or name in ("execute", "sleep"):
+                return True
+    return False
+
+
+# -- relationships loaded once per item ----------------------------------------------------------
+def _item_loop(model: SemanticModel, item: cst.BaseExpression, where: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """The loop whose variable `item` is, when it runs over rows of a query (or of a
+    relationship) that loads no related rows with them (`.options(...)`), is not a handful
+    written out, and runs `where` once per item."""
+    if not isinstance(item, cst.Name):
+        return None
+    _, bindings = model.scopes.bindings_of(item)
+    if len(bindings) != 1 or bindings[0].kind not in ("for", "comprehension"):
+        return None
+    head = bindings[0].node
+    loop = model.tree.parent_of(head) if isinstance(head, cst.CompFor) else head
+    while isinstance(loop, cst.CompFor):
+        loop = model.tree.parent_of(loop)
+    target = getattr(head, "target", None)
+    if not isinstance(loop, (cst.For,) + COMPREHENSIONS) or not isinstance(target, cst.Name):
+        return None
+    source = model.get(RowAnalysis).source(head.iter)  # type: ignore[attr-defined]
+    if source is None or _loads_related(model, source) or _fixed_few(model, head.iter):  # type: ignore[attr-defined]
+        return None
+    child: cst.CSTNode = where
+    for ancestor in model.tree.ancestors(where):
+        if ancestor is loop:
+            return loop if _runs_per_item(model, loop, child, where) else None  # type: ignore[arg-type]
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        child = ancestor
+    return None
+
+
+def _loads_related(model: SemanticModel, source) -> bool:  # type: ignore[no-untyped-def]
+    """The rows come with loader options (`.options(selectinload(...))`), which may load the
+    relationship with them; for a relationship's rows, the options of the parent's query."""
+    if "options" in source.value.methods:
+        return True
+    node = source.node
+    if source.related is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        _, bindings = model.scopes.bindings_of(node.value)
+        for binding in bindings:
+            value = model.get(QueryValues).value_of(binding.value) if binding.value is not None else None
+            if value is not None and "options" in value.methods:
+                return True
+    return False
+
+
+def _is_assigned(model: SemanticModel, attribute: cst.Attribute) -> bool:
+    """`post.author = user` sets the relationship instead of reading it."""
+    parent = model.tree.parent_of(attribute)
+    return isinstance(parent, (cst.AssignTarget, cst.Del)) or (
+        isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is attribute)
+
+
+def _lazy_load_through(model: SemanticModel, helper: cst.FunctionDef, call: cst.Call,
+                       arguments: Dict[str, cst.BaseExpression]) -> Optional[Finding]:
+    """`is_downloaded(episode)` in a loop over episodes, where the helper reads a lazy
+    relationship of its parameter (`episode.releases`)."""
+    rows = model.get(RowAnalysis)
+    relationships = model.get(Relationships)
+    for parameter, argument in arguments.items():
+        if not isinstance(argument, cst.Name):
+            continue
+        entity = rows.instance_entity(argument)
+        if entity is None:
+            continue
+        for node in _walk_own(helper.body):
+            if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+                    and node.value.value == parameter and model.scopes.scope_of(node.value).node is helper):
+                continue
+            relationship = relationships.of(entity, node.attr.value)
+            if relationship is None or relationship.loading != LAZY or _is_assigned(model, node):
+                continue
+            loop = _item_loop(model, argument, call)
+            if loop is not None:
+                return _lazy_finding(model, call, node, relationship, loop)
+    return None
+
+
+def _lazy_finding(model: SemanticModel, node: cst.CSTNode, read: cst.Attribute, relationship: Relationship,
+                  loop: cst.CSTNode) -> Finding:
+    what = "rows" if relationship.collection else "row"
+    through = "" if node is read else f" (it reads {quote(model, read)}, line {model.line_of(read)})"
+    option = f"selectinload({relationship.owner}.{relationship.attribute})"
+    iterable = _iterable(loop)
+    where = "on the query"
+    parent = model.get(RowAnalysis).relationship_of(iterable) if isinstance(iterable, cst.Attribute) else None
+    if parent is not None and isinstance(iterable, cst.Attribute):
+        # `for episode in series.episodes`: the path starts at the query that loaded `series`.
+        option = f"selectinload({parent.owner}.{parent.attribute}).{option}"
+        where = f"on the query that loads {quote(model, iterable.value)}"
+    return Finding(
+        node=node,
+        message=(f"{quote(model, node)} loads the related {what} of `{relationship.owner}.{relationship.attribute}` "
+                 f"with one query per item of {quote(model, iterable)}{through}: load them for every item "
+                 f"in one more query with `.options({option})` {where}"),
+        hint="N rows make N lazy loads; `selectinload()` (or `joinedload()`) loads them for all rows at once",
+    )
+
+
+# -- queries run by a helper of this module -------------------------------------------------------
+def _in_a_loop(model: SemanticModel, call: cst.Call) -> bool:
+    """A loop of the function around `call` (a cheap first test)."""
+    for ancestor in model.tree.ancestors(call):
+        if isinstance(ancestor, (cst.For, cst.While) + COMPREHENSIONS):
+            return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+    return False
+
+
+def _local_function(model: SemanticModel, call: cst.Call) -> Optional[cst.FunctionDef]:
+    """The function of this module `call` runs: `helper(...)` bound by a `def` (once), or
+    `self.helper(...)` / `cls.helper(...)` on a method of the class around the call."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        _, bindings = model.scopes.bindings_of(func)
+        if len(bindings) == 1 and bindings[0].kind == "def" and isinstance(bindings[0].node, cst.FunctionDef):
+            return bindings[0].node
+        return None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        _, bindings = model.scopes.bindings_of(func.value)
+        found = receiver_method(bindings[0]) if len(bindings) == 1 else None
+        if found is None:
+            return None
+        methods = [s for s in found[1].body.body if isinstance(s, cst.FunctionDef) and s.name.value == func.attr.value]
+        if len(methods) == 1 and not any(
+                model.scopes.qualified_name(d.decorator) == "builtins.staticmethod" for d in methods[0].decorators):
+            return methods[0]
+    return None
+
+
+def _parameters(helper: cst.FunctionDef) -> List[cst.Param]:
+    params = [*helper.params.posonly_params, *helper.params.params]
+    in_class = isinstance(helper.body, cst.IndentedBlock) and _is_method(helper)
+    return params[1:] if in_class and params else params
+
+
+def _is_method(helper: cst.FunctionDef) -> bool:
+    return bool(helper.params.params or helper.params.posonly_params) and \
+        [*helper.params.posonly_params, *helper.params.params][0].name.value in ("self", "cls")
+
+
+def _arguments_by_parameter(helper: cst.FunctionDef, call: cst.Call) -> Dict[str, cst.BaseExpression]:
+    """{parameter: argument} for the arguments `call` passes by position or keyword."""
+    params = _parameters(helper)
+    found: Dict[str, cst.BaseExpression] = {}
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            return found  # `*args` / `**kwargs`: the rest cannot be matched
+        if arg.keyword is not None:
+            found[arg.keyword.value] = arg.value
+        elif position < len(params):
+            found[params[position].name.value] = arg.value
+            position += 1
+    return found
+
+
+def _picking_queries(model: SemanticModel, queries: QueryValues,
+                     helper: cst.FunctionDef) -> Dict[str, cst.Call]:
+    """{parameter: the query it picks rows of} for the queries `helper` runs once per call
+    (not in a loop or an `except` block of its own, not on a session it opens itself)."""
+    cache = model.get(_HelperQueries).picking
+    if helper in cache:
+        return cache[helper]
+    cache[helper] = {}  # recursion through a helper that calls itself stops here
+    names = frozenset(p.name.value for p in _parameters(helper))
+    found: Dict[str, cst.Call] = {}
+    if names and _looks_up(model, helper):
+        derived = _derived_names(helper, names)
+        for call in _own_calls(model, helper):
+            selectors = _selectors(model, queries, call)
+            if not selectors or _latest_of_each(queries, call) or _session_opened_in(model, call, helper):
+                continue
+            for name in names:
+                carried = derived[name]
+                roles: Set[str] = set()
+                for selector in selectors:
+                    roles |= _roles(model, selector, carried)
+                if PICKS in roles and not roles & {BATCHED, CHOOSES_TABLE}:
+                    found.setdefault(name, call)
+    cache[helper] = found
+    return found
+
+
+# Calls that change rows or the session: a helper making them does per-item work, of which its
+# lookup is a part, not a lookup a loop could batch.
+_WRITING_CALLS = frozenset({"add", "add_all", "merge", "delete", "commit", "flush", "rollback", "update",
+                            "insert", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings",
+                            "expunge", "refresh", "begin", "begin_nested", "setattr"})
+
+
+# Leading words of function names that change something (`create_descriptor`, `save_user`):
+# a helper named so, or calling a function named so, does per-item work.
+_WRITING_VERBS = ("add", "create", "insert", "update", "delete", "remove", "save", "set", "upsert",
+                  "put", "post", "write", "commit", "flush", "persist", "store", "sync", "import",
+                  "reset", "mark", "clear", "send", "apply", "register", "attach", "detach", "link",
+                  "unlink", "refresh", "move", "copy", "assign", "notify")
+
+
+def _is_writing_name(name: Optional[str]) -> bool:
+    word = (name or "").lstrip("_").split("_", 1)[0].lower()
+    return word in _WRITING_VERBS
+
+
+def _looks_up(model: SemanticModel, helper: cst.FunctionDef) -> bool:
+    """`helper` reads and returns what it read: it returns a value, and changes nothing
+    (no `session.add()`/`delete()`/`commit()`, no `insert()`/`update()`/`delete()`
+    statement, no attribute assigned, no call of a function named for a change such as
+    `add_descriptor()`, and not itself so named). A loop calling it repeats a lookup, which
+    one query over every item can replace; a helper that writes does per-item work."""
+    if _is_writing_name(helper.name.value):
+        return False
+    returns_value = False
+    for node in _walk_own(helper.body):
+        if isinstance(node, cst.Return) and node.value is not None \
+                and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
+            returns_value = True
+        elif isinstance(node, cst.Call):
+            func = node.func
+            name = _called_name(func)
+            if name in _WRITING_CALLS or _is_writing_name(name):
+                return False
+        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del)):
+            target = node.target if not isinstance(node, cst.Del) else node.target
+            if isinstance(target, (cst.Attribute, cst.Subscript)) and not _is_local_collection(model, target):
+                return False
+    return returns_value
+
+
+def _is_local_collection(model: SemanticModel, target: cst.BaseExpression) -> bool:
+    """`data["key"] = value` on a dict or list the helper builds itself."""
+    if not isinstance(target, cst.Subscript) or not isinstance(target.value, cst.Name):
+        return False
+    _, bindings = model.scopes.bindings_of(target.value)
+    return bool(bindings) and all(b.kind == "assign" and isinstance(b.value, (cst.Dict, cst.List, cst.DictComp,
+                                                                              cst.ListComp))
+                                  for b in bindings)
+
+
+class _HelperQueries:
+    """Per module: what `_picking_queries` found for each helper, asked once per call site."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.picking: Dict[cst.FunctionDef, Dict[str, cst.Call]] = {}
+
+
+def _own_calls(model: SemanticModel, helper: cst.FunctionDef) -> Iterator[cst.Call]:
+    """Calls `helper` runs once per call: not in a nested function, a loop or an `except`."""
+    stack: List[cst.CSTNode] = list(iter_children(helper.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While,
+                             cst.ExceptHandler, cst.ExceptStarHandler) + COMPREHENSIONS):
+            continue
+        if isinstance(node, cst.Call):
+            yield node
+        stack.extend(iter_children(node))
+
+
+def _derived_names(helper: cst.FunctionDef, names: FrozenSet[str]) -> Dict[str, FrozenSet[str]]:
+    """{parameter: the parameter and the locals assigned from it} (`host_id = vuln["parent"]`)."""
+    assignments = [node for node in _walk_own(helper.body) if isinstance(node, cst.Assign)]
+    found = {}
+    for name in names:
+        carried = frozenset({name})
+        for _ in range(3):
+            grown = carried
+            for assignment in assignments:
+                if names_in(assignment.value) & grown:
+                    for target in assignment.targets:
+                        grown = grown | names_in(target.target)
+            if grown == carried:
+                break
+            carried = grown
+        found[name] = carried
+    return found
+
+
+def _walk_own(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or current is node:
+            stack.extend(iter_children(current))
+
+
+def _loop_passing(model: SemanticModel, call: cst.Call,
+                  arguments: Dict[str, cst.BaseExpression]) -> Optional[cst.CSTNode]:
+    """The innermost loop around `call` whose variables reach one of `arguments`."""
+    if not arguments:
+        return None
+    child: cst.CSTNode = call
+    for ancestor in model.tree.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if _runs_per_item(model, ancestor, child, call) and not _fixed_few(model, _iterable(ancestor)):
+            names = model.get(LoopVariables).names_of(ancestor)
+            if any(names_in(argument) & names for argument in arguments.values()):
+                return ancestor
+        child = ancestor
+    return None
 
 
 # -- which loop feeds the query ------------------------------------------------------------------
@@ -293,7 +708,8 @@ def _iterable(loop: cst.CSTNode) -> cst.BaseExpression:
 
 def _fixed_few(model: SemanticModel, iterable: cst.BaseExpression, hops: int = 0) -> bool:
     """A handful of items written out: `("admin", "user")`, `[(User, "id"), (Group, "id")]`,
-    `range(3)`, or a name bound to such. Their number is fixed by the source, and small."""
+    `range(3)`, or a name bound to such and never filled later (see `LoopVariables.grows`).
+    Their number is fixed by the source, and small."""
     if isinstance(iterable, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
         return len(iterable.elements) <= _SMALL_DISPLAY and not any(
             isinstance(e, (cst.StarredElement, cst.StarredDictElement)) for e in iterable.elements)
@@ -309,6 +725,8 @@ def _fixed_few(model: SemanticModel, iterable: cst.BaseExpression, hops: int = 0
             return _fixed_few(model, iterable.func.value, hops)
         return False
     if isinstance(iterable, cst.Name) and hops < _MAX_NAME_HOPS:
+        if model.get(LoopVariables).grows(iterable):
+            return False  # `found = {}` filled by `found.setdefault(k, []).append(x)`
         _, bindings = model.scopes.bindings_of(iterable)
         return bool(bindings) and all(
             b.kind in ("assign", "annassign") and b.value is not None and _fixed_few(model, b.value, hops + 1)
@@ -363,3 +781,10 @@ class _Items:
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value in self.names:
             return f"[{value.value.value}.{value.attr.value} for {self.target} in {self.iterable}]"
         return None
+
+
+def _called_name(node: cst.BaseExpression) -> Optional[str]:
+    """`add` for `session.add` or `add`; None for anything else (`handlers[0]`)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else None

@@ -1,11 +1,12 @@
-"""Which names carry a loop's items: `model.get(LoopVariables).names_of(loop)`."""
+"""Which names carry a loop's items: `model.get(LoopVariables).names_of(loop)`; whether a
+local collection is filled after it is written (`LoopVariables.grows(name)`)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional
 
 import libcst as cst
 
-from .rows import loop_targets, names_in
+from .rows import RowAnalysis, loop_targets, names_in
 from .tree import iter_children
 
 if TYPE_CHECKING:
@@ -25,6 +26,40 @@ class LoopVariables:
         if found is None:
             found = self._names[loop] = _loop_names(loop)
         return found
+
+    def grows(self, name: cst.Name) -> bool:
+        """The collection `name` holds may gain items after its binding: a method that adds
+        (`items.append(x)`, `groups.setdefault(k, []).append(x)`, `seen.update(...)`), an item
+        stored (`by_id[k] = x`, `ranges[-1] = ...`). `items = []` followed by such calls is
+        as long as the data makes it, not as the source writes it. (A collection handed to a
+        function is taken as read, not filled.)"""
+        rows = self.model.get(RowAnalysis)
+        tree = self.model.tree
+        for read in rows.reads_of(name):
+            parent = tree.parent_of(read)
+            if isinstance(parent, cst.Attribute) and parent.value is read:
+                call = tree.parent_of(parent)
+                if isinstance(call, cst.Call) and call.func is parent \
+                        and parent.attr.value not in _READING_METHODS:
+                    return True
+            elif isinstance(parent, cst.Subscript) and parent.value is read:
+                if _is_store(tree.parent_of(parent), parent):
+                    return True
+        return False
+
+
+# Methods that read a collection without adding to it.
+_READING_METHODS = frozenset({"items", "keys", "values", "get", "copy", "count", "index",
+                              "__contains__", "__len__", "__iter__", "__getitem__"})
+
+
+def _is_store(parent: Optional[cst.CSTNode], subscript: cst.Subscript) -> bool:
+    """`x[k] = v`, `x[k] += v` or `del x[k]` changes the collection `x`."""
+    if isinstance(parent, cst.AssignTarget):
+        return True
+    if isinstance(parent, (cst.AugAssign, cst.AnnAssign)):
+        return parent.target is subscript
+    return isinstance(parent, cst.Del)
 
 
 def _loop_names(loop: cst.CSTNode) -> FrozenSet[str]:

@@ -14,11 +14,12 @@ The python-side rules (ORM301-ORM304) all start from the same two questions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from .queries import ROW_SOURCES, ROWS, QueryValue, QueryValues
+from .queries import ONE, OPTIONAL, ROW_SOURCES, ROWS, QueryValue, QueryValues
+from .relationships import LAZY, Relationship, Relationships
 from .scopes import Binding
 from .tree import iter_children
 
@@ -31,6 +32,8 @@ _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.Gener
 ONE_ROW = "one row"
 ONE_ROW_PER_VALUE = "one row per value"
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_UNSET = object()
 # How many `name = <expression>` steps `locks_rows` follows back from a statement.
 _MAX_NAME_HOPS = 4
 
@@ -54,6 +57,9 @@ class RowSource:
     # The statement filters on the `id` column (see `RowAnalysis.by_identity`): ONE_ROW for
     # `id == value`, ONE_ROW_PER_VALUE for `id.in_(values)`; None otherwise.
     by_identity: Optional[str] = None
+    # For a relationship collection (`bill.owers`): the SQL condition selecting the same rows,
+    # `with_parent(bill, Bill.owers)`; a statement then starts from `select(<entity>)`.
+    related: Optional[str] = None
 
     @property
     def is_small(self) -> bool:
@@ -94,11 +100,19 @@ class RowAnalysis:
         self.queries: QueryValues = model.get(QueryValues)
         self._loads: Optional[Dict[str, List[cst.Name]]] = None
         self._order: Dict[cst.CSTNode, int] = {}
+        self._reaching: Dict[cst.Name, object] = {}
 
     # -- row sources ------------------------------------------------------------------------------
     def source(self, node: cst.BaseExpression) -> Optional[RowSource]:
-        """`node`, when iterating it yields rows from the database (not batches of rows)."""
-        value = self.queries.value_of(node)
+        """`node`, when iterating it yields rows from the database (not batches of rows).
+
+        A name rebound in the function (`history = []`, then `history = q.all()` in one
+        branch) holds what the assignment reaching it in straight-line code assigned (see
+        `reaching_binding`), when there is one."""
+        if isinstance(node, cst.Attribute):
+            return self._related_rows(node)
+        expression = self._assigned(node)
+        value = self.queries.value_of(expression)
         if value is None or value.kind not in ROW_SOURCES:
             return None
         if "partitions" in value.methods:
@@ -106,7 +120,65 @@ class RowAnalysis:
         entity, columns, grouped = self._selected(value)
         name = node if isinstance(node, cst.Name) else None
         return RowSource(node, value, entity, columns, self._is_legacy(value), grouped, name,
-                         self.by_identity(node))
+                         self.by_identity(expression))
+
+    def _related_rows(self, node: cst.Attribute) -> Optional[RowSource]:
+        """`bill.owers`, a collection relationship loaded by its own SELECT on first read
+        (`lazy="select"`, the default), of a class declared in this module."""
+        found = self.relationship_of(node)
+        if found is None or not found.collection or found.loading != LAZY:
+            return None
+        value = QueryValue(ROWS, ("relationship",), node)
+        related = f"with_parent({self.model.source_of(node.value)}, {found.owner}.{found.attribute})"
+        return RowSource(node, value, found.target, {}, False, False, None, None, related)
+
+    def relationship_of(self, node: cst.Attribute) -> Optional[Relationship]:
+        """The relationship `node` reads on an instance whose class this module declares."""
+        if not self.model.get(Relationships).may_be(node.attr.value):
+            return None
+        entity = self.instance_entity(node.value)
+        return self.model.get(Relationships).of(entity, node.attr.value) if entity is not None else None
+
+    def instance_entity(self, node: cst.BaseExpression) -> Optional[str]:
+        """The mapped class of the instance `node` holds, when the code says which: `self` in
+        a method of the class, a parameter annotated with it, one row of a query
+        (`session.get(User, i)`, `.first()`, `.one()`), or the variable of a loop over rows of
+        a query selecting it."""
+        if not isinstance(node, cst.Name):
+            return None
+        relationships = self.model.get(Relationships)
+        owner = relationships.class_of_receiver(node)
+        if owner is not None:
+            return owner
+        _, bindings = self.model.scopes.bindings_of(node)
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        entity: Optional[str] = None
+        if binding.kind == "param" and binding.annotation is not None:
+            annotation = binding.annotation
+            if isinstance(annotation, cst.SimpleString):
+                text = annotation.evaluated_value
+                entity = text if isinstance(text, str) and text.isidentifier() else None
+            elif isinstance(annotation, cst.Name):
+                entity = annotation.value
+        elif binding.kind in ("assign", "annassign") and binding.value is not None:
+            value = self.queries.value_of(binding.value)
+            if value is not None and value.kind in (OPTIONAL, ONE):
+                entity = self.queries.entity_of(binding.value)
+        elif binding.kind in ("for", "comprehension") and binding.value is not None \
+                and isinstance(binding.node, (cst.For, cst.CompFor)) and isinstance(binding.node.target, cst.Name):
+            source = self.source(binding.value)
+            entity = source.entity if source is not None else None
+        return entity if entity is not None and relationships.is_declared_here(entity) else None
+
+    def _assigned(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """The value the assignment reaching the name `node` assigned; `node` otherwise."""
+        if isinstance(node, cst.Name):
+            binding = self.reaching_binding(node)
+            if binding is not None and binding.value is not None:
+                return binding.value
+        return node
 
     def loaded_list(self, node: cst.BaseExpression) -> Optional[RowSource]:
         """`node` is a list holding every row of a query (`.all()`, `.fetchall()`, `list(...)`)."""
@@ -226,6 +298,8 @@ class RowAnalysis:
         (`users = [u for u in users if ...]`): they see the new value. `also_allowed`
         accepts more kinds of reads (ORM303 lets every `len(rows)` share one count).
         """
+        if source.related is not None:
+            return self._relationship_read_only_for(source, use, also_allowed)
         name = source.name
         if name is None:
             return True
@@ -235,12 +309,36 @@ class RowAnalysis:
         if self._reused_by_enclosing_loop(use, binding):
             return False
         replaced_at = self._replacement_position(name, use)
-        for read in self.reads_of(name):
+        for read in self.reads_reached(name, binding):
             if read is name or self._is_inside(read, use):
                 continue
             if replaced_at is not None and self.position(read) > replaced_at:
                 continue
             if self.only_checks_presence(read) or (also_allowed is not None and also_allowed(read)):
+                continue
+            return False
+        return True
+
+    def _relationship_read_only_for(self, source: RowSource, use: cst.CSTNode,
+                                    also_allowed: Optional[Callable[[cst.Name], bool]]) -> bool:
+        """The function reads the relationship (`self.owers`) nowhere else but in `use` and in
+        tests of whether it has rows, and not on every turn of a loop around `use` (the
+        collection is loaded once per instance, then kept)."""
+        node = source.node
+        if not isinstance(node, cst.Attribute) or not isinstance(node.value, cst.Name):
+            return False
+        if self._loops_around(use):
+            return False
+        owner = self.model.tree.owner_of(node)
+        receiver, attribute = node.value.value, node.attr.value
+        for other in self.model.tree.of_type(cst.Attribute):
+            if other is node or other.attr.value != attribute or not isinstance(other.value, cst.Name) \
+                    or other.value.value != receiver or self.model.tree.owner_of(other) is not owner:
+                continue
+            if self._is_inside(other, use) or self._is_truth_test(other):
+                continue
+            parent = self.model.tree.parent_of(other)
+            if self.is_len_of(parent) and self.len_tests_emptiness(self.model.tree.parent_of(parent)):
                 continue
             return False
         return True
@@ -254,7 +352,7 @@ class RowAnalysis:
         if binding is None or self._reused_by_enclosing_loop(use, binding):
             return False
         where = self.position(use)
-        for read in self.reads_of(name):
+        for read in self.reads_reached(name, binding):
             if read is name or self._is_inside(read, use) or self.only_checks_presence(read):
                 continue
             if self.position(read) < where or self._in_loop_around(read, use):
@@ -278,11 +376,70 @@ class RowAnalysis:
         return self._is_truth_test(call)
 
     def _is_truth_test(self, node: cst.CSTNode) -> bool:
+        """Only the truth of `node` is used: the test of an `if`, `while`, conditional
+        expression or `assert`, the argument of `bool()`, an operand of `not` (whose value is
+        a bool), or an operand of `and`/`or` that is itself only tested."""
         tree = self.model.tree
         parent = tree.parent_of(node)
-        while isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
-            node, parent = parent, tree.parent_of(parent)
-        return isinstance(parent, (cst.If, cst.While)) and parent.test is node
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            return True
+        if isinstance(parent, cst.BooleanOperation):
+            return self._is_truth_test(parent)
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert)):
+            return parent.test is node
+        if isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is None:
+            call = tree.parent_of(parent)
+            return (isinstance(call, cst.Call) and len(call.args) == 1
+                    and self.model.scopes.qualified_name(call.func) == "builtins.bool")
+        return False
+
+    def tested_for_presence(self, node: cst.BaseExpression) -> bool:
+        """`node` holds every row of a query and is only asked whether there is one: tested
+        where it is loaded (`if q.all():`, `bool(q.all())`), or loaded into a local name whose
+        every read only tests it (`found = q.all()` then `if found:`)."""
+        if self._is_truth_test(node):
+            return True
+        parent = self.model.tree.parent_of(node)
+        if not (isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1):
+            return False
+        target = parent.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        scope, bindings = self.model.scopes.bindings_of(target)
+        binding = next((b for b in bindings if b.node is parent), None)
+        if scope is None or scope.kind != "function" or binding is None:
+            return False
+        reads = self.reads_reached(target, binding)
+        if not reads:
+            return False
+        for read in reads:
+            if self.reaching_binding(read) is not binding or not self._is_truth_test(read):
+                return False
+        return True
+
+    def is_counted(self, read: cst.Name) -> bool:
+        """`len(rows)`: a count of the list, which one count query answers."""
+        return self.is_len_of(self.model.tree.parent_of(read))
+
+    def is_total(self, read: cst.Name) -> bool:
+        """`total = len(rows)`, `return len(rows), page`, `render(count=len(rows))`: the count
+        is kept as a number (a total beside a page), not tested (`if len(rows) > 1: raise`
+        checks that one row is all there is, which `.one()` says, not a count)."""
+        tree = self.model.tree
+        arg = tree.parent_of(read)
+        if not self.is_len_of(arg):
+            return False
+        call = tree.parent_of(arg)
+        parent = tree.parent_of(call) if call is not None else None
+        if isinstance(parent, cst.Element):
+            parent = tree.parent_of(parent)
+            return isinstance(parent, (cst.Tuple, cst.List)) and isinstance(
+                tree.parent_of(parent), (cst.Return, cst.Assign))
+        if isinstance(parent, cst.DictElement):
+            return parent.value is call
+        if isinstance(parent, cst.Arg):
+            return parent.keyword is not None
+        return isinstance(parent, (cst.Assign, cst.AnnAssign, cst.Return)) and parent.value is call
 
     def is_len_of(self, argument: Optional[cst.CSTNode]) -> bool:
         """`argument` is the only argument of a call to the builtin `len`."""
@@ -303,16 +460,119 @@ class RowAnalysis:
         return found
 
     def _single_scope_binding(self, name: cst.Name) -> Optional[Binding]:
-        """The assignment that loaded the rows, when it lives in a function of this module."""
+        """The assignment that loaded the rows, when it lives in a function of this module:
+        the one reaching `name` in straight-line code, or else the only kind of binding the
+        name has."""
         scope, bindings = self.model.scopes.bindings_of(name)
         if scope is None or scope.kind != "function":
             return None  # a module-level list may be read anywhere
+        reaching = self.reaching_binding(name)
+        if reaching is not None:
+            return reaching
         assigned = [b for b in bindings if b.kind in ("assign", "annassign", "walrus")]
         if len(assigned) != len(bindings) or not assigned:
             return None
         ancestors = set(map(id, self.model.tree.ancestors(name)))
         earlier = [b for b in assigned if id(b.node) not in ancestors]
         return earlier[0] if earlier else None
+
+    # -- which assignment a read sees ---------------------------------------------------------------
+    def reaching_binding(self, read: cst.Name) -> Optional[Binding]:
+        """The plain assignment (`name = value`) that every path to `read` passes last, found
+        in straight-line code: walking back from `read` through the statements before it, its
+        enclosing blocks and theirs, the first statement that binds the name must be that
+        assignment alone. None when the name is not a local of a function, when a branch,
+        loop, `with` or `try` before `read` also binds it, or when `read` is in a loop that
+        binds it (the value may come from the turn before)."""
+        scope, bindings = self.model.scopes.bindings_of(read)
+        if scope is None or scope.kind != "function" or not bindings:
+            return None
+        cached = self._reaching.get(read, _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[return-value]
+        found = self._find_reaching(read, bindings)
+        self._reaching[read] = found
+        return found
+
+    def binding_before(self, name: str, statement: cst.CSTNode) -> Optional[Binding]:
+        """The plain assignment of the local `name` that reaches `statement` (a loop, say) in
+        straight-line code, as `reaching_binding` finds it for a read."""
+        scope, bindings = self.model.scopes.lookup(name, self.model.scopes.scope_of(statement))
+        if scope is None or scope.kind != "function" or not bindings:
+            return None
+        return self._find_reaching(statement, bindings)
+
+    def _find_reaching(self, read: cst.CSTNode, bindings: Sequence[Binding]) -> Optional[Binding]:
+        tree = self.model.tree
+        child: cst.CSTNode = read
+        for parent in tree.ancestors(read):
+            if isinstance(parent, _SCOPE_BOUNDARIES):
+                return None
+            if isinstance(parent, _COMPREHENSIONS) and not any(self._is_inside(b.node, parent) for b in bindings):
+                # A comprehension runs where it stands; a name of the function read in it
+                # sees what the function bound before (a walrus inside would rebind it).
+                child = parent
+                continue
+            inside = [b for b in bindings if self._is_inside(b.node, parent) and not self._is_inside(b.node, child)]
+            if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                before = list(parent.body)[: _index_of(parent.body, child)]
+                for statement in reversed(before):
+                    here = [b for b in inside if self._is_inside(b.node, statement)]
+                    if here:
+                        return _plain_assignment(statement, here)
+            elif isinstance(parent, (cst.For, cst.While)):
+                if any(self._is_inside(b.node, parent) for b in bindings):
+                    return None  # bound in the loop: a later statement reaches the next turn
+            elif isinstance(parent, (cst.If, cst.Else)):
+                # Other branches are exclusive; a walrus in the test is not followed.
+                test = parent.test if isinstance(parent, cst.If) else None
+                if test is not None and any(self._is_inside(b.node, test) for b in bindings):
+                    return None
+            elif inside and not isinstance(parent, (cst.SimpleStatementLine, cst.Expr, cst.Assign)):
+                return None  # a `try` body before a handler, a `with` item, a match case...
+            # (A read in the value of the assignment that rebinds it, `rows = rows[:4]`, sees
+            # what was bound before that statement: the walk goes on past it.)
+            child = parent
+        return None
+
+    def reads_reached(self, name: cst.Name, binding: Binding) -> List[cst.Name]:
+        """The reads of `name`'s variable that may see what `binding` assigned: those after
+        it in source order up to the first statement of the same block that plainly assigns
+        the name again (reads in that statement's value included), and every read of a loop
+        around the binding (they run again after it)."""
+        reads = self.reads_of(name)
+        start = self.position(binding.node)
+        block, statement = self._block_of(binding.node)
+        cut: Optional[cst.CSTNode] = None
+        if block is not None and statement is not None:
+            body = list(block.body)
+            for later in body[_index_of(body, statement) + 1:]:
+                if _plain_assignment(later, [b for b in self.model.scopes.bindings_of(name)[1]
+                                             if self._is_inside(b.node, later)]) is not None:
+                    cut = later
+                    break
+        loops = self._loops_around(binding.node)
+        found = []
+        for read in reads:
+            if any(self._is_inside(read, loop) for loop in loops):
+                found.append(read)
+                continue
+            where = self.position(read)
+            if where <= start or self._is_inside(read, binding.node):
+                continue  # before the binding, or in its own value (`rows = rows.all()`)
+            if cut is not None and where > self.position(cut) and not self._is_inside(read, cut):
+                continue
+            found.append(read)
+        return found
+
+    def _block_of(self, node: cst.CSTNode) -> Tuple[Optional[cst.CSTNode], Optional[cst.CSTNode]]:
+        """(the block, the statement of that block) holding `node`."""
+        child = node
+        for parent in self.model.tree.ancestors(node):
+            if isinstance(parent, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)):
+                return parent, child
+            child = parent
+        return None, None
 
     def _replacement_position(self, name: cst.Name, use: cst.CSTNode) -> Optional[int]:
         """`users = <use>`: the statement where the name starts holding the result of `use`."""
@@ -379,6 +639,41 @@ class RowAnalysis:
                     loads.setdefault(name.value, []).append(name)
             self._loads = loads
         return self._loads
+
+
+def _index_of(body: Sequence[cst.CSTNode], child: cst.CSTNode) -> int:
+    for index, statement in enumerate(body):
+        if statement is child:
+            return index
+    return len(body)
+
+
+def _plain_assignment(statement: cst.CSTNode, bindings: Sequence[Binding]) -> Optional[Binding]:
+    """The binding, when `statement` binds the name once and only by `name = value` (or
+    `name: T = value`) as a statement line of its own."""
+    if len(bindings) != 1 or not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    binding = bindings[0]
+    node = binding.node
+    if binding.kind == "assign" and isinstance(node, cst.Assign) and len(node.targets) == 1 \
+            and isinstance(node.targets[0].target, cst.Name):
+        return binding
+    if binding.kind == "annassign" and isinstance(node, cst.AnnAssign) and node.value is not None:
+        return binding
+    return None
+
+
+def is_page(subscript: cst.Subscript) -> bool:
+    """`rows[0]`, `rows[:n]`, `rows[m:n]` (bounds a name, an attribute or a number): the
+    first row or a window that `.limit()`/`.offset()` fetch alone."""
+    if len(subscript.slice) != 1:
+        return False
+    part = subscript.slice[0].slice
+    if isinstance(part, cst.Index):
+        return isinstance(part.value, cst.Integer) and part.value.value == "0"
+    plain = (cst.Integer, cst.Name, cst.Attribute)
+    return (part.step is None and isinstance(part.upper, plain)
+            and (part.lower is None or isinstance(part.lower, plain)))
 
 
 def row_target(target: cst.BaseAssignTargetExpression) -> Optional[str]:
