@@ -16,6 +16,7 @@ A session *slot* names a session the way a function sees it:
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, List, Optional, Set, Tuple
 
 FactsJSON = Dict[str, object]
@@ -59,7 +60,7 @@ def scan_facts(text: str) -> Optional[FactsJSON]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _ModuleScanner().scan(tree)
+    return _ModuleScanner(text).scan(tree)
 
 
 def dotted(node: ast.AST) -> Optional[str]:
@@ -74,7 +75,8 @@ def dotted(node: ast.AST) -> Optional[str]:
 
 
 class _ModuleScanner:
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
+        self.lines = text.splitlines(keepends=True) if text else []
         self.imports: Dict[str, List[object]] = {}
         self.classes: Dict[str, Dict[str, object]] = {}
         self.functions: Dict[str, Dict[str, object]] = {}
@@ -111,6 +113,13 @@ class _ModuleScanner:
             kind = type(node)
             if kind in _FUNCTIONS:
                 qualname = self._qualname(node, own, in_class)
+                segment = self._segment(node)
+                if segment is not None and not any(word in segment for word in _FACT_WORDS):
+                    # Nothing in it touches a session: its calls (the call graph) and entry
+                    # are all that matter, read without walking its tree.
+                    if qualname is not None:
+                        self.functions[qualname] = _light_facts(node, segment)
+                    continue
                 scanner = _FunctionScanner(node, None)
                 if qualname is not None:
                     scanners.append((scanner, qualname))
@@ -143,6 +152,12 @@ class _ModuleScanner:
             stack.extend((child, own, around, in_class) for child in reversed(_children(node)))
         for scanner, qualname in scanners:
             self.functions[qualname] = scanner.scan()
+
+    def _segment(self, node: ast.AST) -> Optional[str]:
+        first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if not self.lines or first is None or last is None:
+            return None
+        return "".join(self.lines[first - 1:last])
 
     def _qualname(self, node: ast.AST, own: Optional["_FunctionScanner"], in_class: Optional[str]) -> Optional[str]:
         """`name`, `Class.name` for a method of a module-level class, `outer.<locals>.name`
@@ -558,6 +573,49 @@ def _made_by(call: ast.Call) -> Optional[str]:
 
 def _callee(decorator: ast.AST) -> ast.AST:
     return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+# A function whose text has none of these touches no session itself: it gets light facts.
+_FACT_WORDS = (
+    "session", "Session", "commit", "flush", "rollback", "add(", "add_all", "delete(", "merge(",
+    "execute", "query", "first(", "one_or_none", "scalar", ".get(", ".all(", "yield", "db", "begin",
+    "enqueue", "delay(", "apply_async", "add_job", "Thread", "Process", "python_callable", "Job",
+    "spawn", "executor", "transaction", "route", "Depends", "command", "Optional", "None",
+)
+_CALL = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
+_RETURN_CALL = re.compile(r"\breturn\s+(?:await\s+)?([A-Za-z_][\w.]*)\s*\(")
+
+
+def _light_facts(function: ast.AST, segment: str) -> Dict[str, object]:
+    """The facts of a function that touches no session: its parameters, decorators and
+    entry, the calls its text makes (for the call graph), and the calls it returns."""
+    assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+    arguments = function.args
+    params = [arg.arg for arg in [*getattr(arguments, "posonlyargs", []), *arguments.args, *arguments.kwonlyargs]]
+    calls: List[List[object]] = []
+    line = function.lineno
+    position = 0
+    for match in _CALL.finditer(segment):
+        callee = match.group(1)
+        if callee in _BUILTINS or callee in _KEYWORDS:
+            continue
+        line += segment.count("\n", position, match.start())
+        position = match.start()
+        calls.append([callee, line, 0, []])
+    scanner = _FunctionScanner(function, None)
+    return {
+        "line": function.lineno, "params": params, "session_params": [], "entry": scanner._entry(),
+        "work": [], "commits": [], "settles": [], "flushes": [], "calls": calls,
+        "returns": sorted({f"call:{name}" for name in _RETURN_CALL.findall(segment)}),
+        "returns_optional": False, "yields_session": False, "commits_local": False,
+        "is_async": isinstance(function, ast.AsyncFunctionDef),
+        "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
+        "wraps_commit": False,
+    }
+
+
+_KEYWORDS = frozenset({"if", "elif", "while", "for", "return", "and", "or", "not", "in", "is", "await",
+                       "lambda", "with", "assert", "del", "yield", "print", "def", "class", "except", "raise"})
 
 
 def _children(node: ast.AST) -> List[ast.AST]:
