@@ -279,16 +279,15 @@ class QueryValues:
         if any(isinstance(ancestor, (cst.For, cst.While, cst.If, cst.Try)) for ancestor in self.model.tree.ancestors(use)
                if any(self.model.tree.inside(binding.node, ancestor) for binding in before)):
             return None  # which assignment reaches depends on the path taken
-        positions = self.model.positions
-        last = max(before, key=lambda binding: (positions.start(binding.node).line, positions.start(binding.node).column))
+        order_of = self.model.tree.order_of
+        last = max(before, key=lambda binding: order_of(binding.node))
         return last.value
 
     def _binds_later(self, binding: cst.CSTNode, use: cst.Name) -> bool:
         """The binding comes after the use in the file and no loop around the use could run
         it first."""
-        positions = self.model.positions
-        if (positions.start(binding).line, positions.start(binding).column) <= (
-                positions.start(use).line, positions.start(use).column):
+        order_of = self.model.tree.order_of
+        if order_of(binding) <= order_of(use):
             return False
         return not any(isinstance(ancestor, (cst.For, cst.While)) and self.model.tree.inside(binding, ancestor)
                        for ancestor in self.model.tree.ancestors(use))

@@ -99,7 +99,6 @@ class RowAnalysis:
         self.model = model
         self.queries: QueryValues = model.get(QueryValues)
         self._loads: Optional[Dict[str, List[cst.Name]]] = None
-        self._order: Dict[cst.CSTNode, int] = {}
         self._reaching: Dict[cst.Name, object] = {}
 
     # -- row sources ------------------------------------------------------------------------------
@@ -617,15 +616,7 @@ class RowAnalysis:
     # -- positions and containment ----------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> int:
         """Source order of `node`, from the tree's pre-order walk (no position metadata needed)."""
-        if not self._order:
-            counter = 0
-            stack: List[cst.CSTNode] = [self.model.module]
-            while stack:
-                current = stack.pop()
-                self._order[current] = counter
-                counter += 1
-                stack.extend(reversed(list(iter_children(current))))
-        return self._order.get(node, -1)
+        return self.model.tree.order_of(node)
 
     def _is_inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return node is container or self.model.tree.inside(node, container)

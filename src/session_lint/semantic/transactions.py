@@ -474,15 +474,10 @@ def _reaching_binding(model: "SemanticModel", name: cst.Name) -> Optional[Bindin
     """The binding of `name` written last before it in source order (a good enough guess of
     the one that reaches it, for messages)."""
     _, bindings = model.scopes.bindings_of(name)
-    at = model.positions.start(name)
-    best: Optional[Binding] = None
-    best_at = None
-    for binding in bindings:
-        start = model.positions.start(binding.node)
-        if (start.line, start.column) <= (at.line, at.column) and (
-                best_at is None or (start.line, start.column) > best_at):
-            best, best_at = binding, (start.line, start.column)
-    return best
+    order_of = model.tree.order_of
+    at = order_of(name)
+    before = [binding for binding in bindings if order_of(binding.node) <= at]
+    return max(before, key=lambda binding: order_of(binding.node)) if before else None
 
 
 def _same_binding(model: "SemanticModel", one: cst.Call, other: cst.Call) -> bool:
@@ -675,7 +670,7 @@ class _UnsavedWorkFlow(SessionFlow):
     def _framework_helpers(self, node: cst.CSTNode, state: State) -> State:
         """Project functions called here that commit the framework's session (its pending
         work is then saved) or leave work in it that this handler must commit."""
-        calls = sorted(calls_in(node), key=lambda call: _position(self.model, call))
+        calls = sorted(calls_in(node), key=self.model.tree.order_of)
         for call in calls:
             helper = self.project.callee(call)
             framework = {key for key, _, _ in state if self.refs[key].origin == origins.FRAMEWORK}
@@ -881,7 +876,3 @@ def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
     return ref.binding is not None and ref.binding.statement is statement
 
-
-def _position(model: "SemanticModel", node: cst.CSTNode) -> Tuple[int, int]:
-    start = model.positions.start(node)
-    return start.line, start.column
