@@ -255,6 +255,9 @@ def test_returned_rows_queries_and_none_able_rows(tmp_path) -> None:
         def refine(query):
             return query.options(load_only("id"))
 
+        def refine_short(q):
+            return q.options(load_only("id"))
+
         def first(session, name) -> Optional[Item]:
             return session.query(Item).filter_by(name=name).first()
 
@@ -272,6 +275,8 @@ def test_returned_rows_queries_and_none_able_rows(tmp_path) -> None:
     '''})
     assert summary(index, tmp_path, "queries.py", "base").returns_query
     assert summary(index, tmp_path, "queries.py", "refine").refines == "query"
+    # Its text names nothing a session fact needs (light facts), yet it refines `q`.
+    assert summary(index, tmp_path, "queries.py", "refine_short").refines == "q"
     assert summary(index, tmp_path, "queries.py", "first").returns_none
     assert not summary(index, tmp_path, "queries.py", "first_unannotated").returns_none
     assert not summary(index, tmp_path, "queries.py", "checked").returns_none

@@ -583,6 +583,7 @@ _FACT_WORDS = (
     "spawn", "executor", "transaction", "route", "Depends", "command", "Optional", "None",
 )
 _CALL = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
+_RETURN_REFINED = re.compile(r"\breturn\s+([A-Za-z_]\w*)\s*\.\s*(\w+)\s*\(")
 _RETURN_CALL = re.compile(r"\breturn\s+(?:await\s+)?([A-Za-z_][\w.]*)\s*\(")
 
 
@@ -606,7 +607,10 @@ def _light_facts(function: ast.AST, segment: str) -> Dict[str, object]:
     return {
         "line": function.lineno, "params": params, "session_params": [], "entry": scanner._entry(),
         "work": [], "commits": [], "settles": [], "flushes": [], "calls": calls,
-        "returns": sorted({f"call:{name}" for name in _RETURN_CALL.findall(segment)}),
+        "returns": sorted({f"call:{name}" for name in _RETURN_CALL.findall(segment)
+                           if name.split(".")[0] not in params}
+                          | {f"refines:{name}" for name, method in _RETURN_REFINED.findall(segment)
+                             if name in params and method in QUERY_BUILDERS}),
         "returns_optional": False, "yields_session": False, "commits_local": False,
         "is_async": isinstance(function, ast.AsyncFunctionDef),
         "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
