@@ -444,18 +444,27 @@ class ProjectIndex:
 
     def _proxy_in_module(self, importer: str, module_alias: str, name: str) -> bool:
         """`session = LocalProxy(lambda: Session())` in the module `module_alias` names."""
-        facts = self._facts.get(Path(importer))
-        imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
-        if imported is None:
+        target = self._imported_module(importer, module_alias)
+        if target is None:
             return False
-        module, imported_name, level = imported
-        target = module if imported_name is None else (f"{module}.{imported_name}" if module else imported_name)
-        for path in self._module_files(importer, target, 0 if imported_name is None else level):
+        for path in self._module_files(importer, *target):
             other = self._facts.get(path)
             if other is not None:
                 callee = other.get("assigned", {}).get(name, "")
                 return callee.rpartition(".")[2] in _SESSION_PROXIES
         return False
+
+    def _imported_module(self, importer: str, module_alias: str) -> Optional[Tuple[str, int]]:
+        """(dotted module, level) of the module a name of `importer` is bound to by an import
+        (`import app.model as m`, `from app.model import session`)."""
+        facts = self._facts.get(Path(importer))
+        imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
+        if imported is None:
+            return None
+        module, imported_name, level = imported
+        if imported_name is None:
+            return module, 0
+        return (f"{module}.{imported_name}" if module else imported_name), level
 
     def _symbol(self, importer: str, dotted: str) -> Optional[FactoryInfo]:
         """The factory that the dotted name `dotted` means in module `importer`."""
@@ -477,13 +486,8 @@ class ProjectIndex:
         return self.lookup(importer, ".".join([submodule, *parts[1:-1]]), level, parts[-1])
 
     def _module_symbol(self, importer: str, module_alias: str, name: str) -> Optional[str]:
-        facts = self._facts.get(Path(importer))
-        imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
-        if imported is None:
-            return None
-        module, imported_name, level = imported
-        target = module if imported_name is None else (f"{module}.{imported_name}" if module else imported_name)
-        info = self.lookup(importer, target, 0 if imported_name is None else level, name)
+        target = self._imported_module(importer, module_alias)
+        info = self.lookup(importer, target[0], target[1], name) if target is not None else None
         return info.kind if info is not None else None
 
 
