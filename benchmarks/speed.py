@@ -32,11 +32,20 @@ launcher process: Linux reports the largest resident set of the tool and of ever
 it reaped, i.e. the peak of the biggest single process (the main process or one worker). A
 /proc sampler adds the peak of the sum over the whole process tree.
 
+Tools: `session-lint-cold` runs with `--jobs N`, `session-lint-cold-1` with `--jobs 1`; each is
+compared with the parse floor of as many processes (`libcst-parse-n`, `libcst-parse-1`; the
+alias `parse-floors` selects all four). `--baseline-src DIR` adds `baseline-cold` and
+`baseline-cold-1`: the same runs with another tree's package first on sys.path (a `git
+worktree` of the commit before a change, its `src/`), for before/after ratios measured in
+one run. The targets table gives the CPU-seconds ratio beside the wall-time one: on a
+shared machine it moves far less.
+
 `--profile` runs session-lint under cProfile with `--jobs 1` on each selected corpus and
 prints where the time goes, then the phases of a cold run timed without a profiler (`_phases`:
 imports, discovery, the project walk, reading, the index scan, the evidence gate, the first
 tier, libcst's parse of what matters, the analyses and rules). `--startup RUNS` measures
-`session-lint --version` and one-file runs against `python -c pass` instead. `--update-doc` rewrites the generated blocks of the given
+`session-lint --version`, `--list-rules` and one-file runs against `python -c pass` instead
+(wall, CPU and peak RSS per command; with `--baseline-src`, the baseline's too). `--update-doc` rewrites the generated blocks of the given
 Markdown file (between `<!-- speed.py:... -->` markers), leaving the rest alone.
 
 Not part of the test suite: it takes minutes (about 25 on 2 cores for stdlib + sqlalchemy
@@ -87,17 +96,22 @@ PLUGIN_PINS = "flake8==7.5.0 flake8-bugbear==26.10.27"
 # time is its own machinery (parse, visitor dispatch, process pool) over every file.
 FIXIT_RULE = "fixit.rules:NoInheritFromObject"
 
-ALL_TOOLS = ("session-lint-cold", "session-lint-warm", "libcst-parse-1", "libcst-parse-n",
+ALL_TOOLS = ("session-lint-cold", "session-lint-cold-1", "session-lint-warm", "libcst-parse-1", "libcst-parse-n",
              "fixit", "flake8", "flake8-orm", "ruff")
 # The real-world corpus is ~4x the other two: without the two slowest references the whole
 # run stays near half an hour on 2 cores. Name them with --tools to include them.
 REAL_DEFAULT_TOOLS = ("session-lint-cold", "session-lint-warm", "libcst-parse-n", "flake8",
                       "flake8-orm", "ruff")
 ALIASES = {"session-lint": ("session-lint-cold", "session-lint-warm"),
+           # -j1 against one process, -jN against N: issue 22's parse-floor targets.
+           "parse-floors": ("session-lint-cold-1", "libcst-parse-1", "session-lint-cold", "libcst-parse-n"),
            "libcst-parse": ("libcst-parse-1", "libcst-parse-n"),
            "all": ALL_TOOLS}
 LABELS = {
     "session-lint-cold": "session-lint, all rules, cold (--no-cache)",
+    "session-lint-cold-1": "session-lint, all rules, cold (--no-cache), --jobs 1",
+    "baseline-cold": "baseline tree (--baseline-src), cold (--no-cache)",
+    "baseline-cold-1": "baseline tree (--baseline-src), cold (--no-cache), --jobs 1",
     "session-lint-warm": "session-lint, all rules, warm cache",
     "session-lint-fill": "session-lint, all rules, filling the cache (1 run)",
     "libcst-parse-1": "libcst.parse_module only, 1 process",
@@ -277,7 +291,8 @@ def _flake8_plugins(flake8: Path) -> str:
 
 
 def build_tools(wanted: Sequence[str], jobs: int, corpus: Corpus, cache_dir: Path,
-                competitors: Path, plugin_venv: Path) -> Tuple[List[Tool], List[str]]:
+                competitors: Path, plugin_venv: Path,
+                baseline_src: Optional[Path] = None) -> Tuple[List[Tool], List[str]]:
     """The runnable tools among `wanted`, and why the others cannot run."""
     tools: List[Tool] = []
     problems: List[str] = []
@@ -293,6 +308,17 @@ def build_tools(wanted: Sequence[str], jobs: int, corpus: Corpus, cache_dir: Pat
     for key in wanted:
         if key == "session-lint-cold":
             tools.append(Tool(key, session_lint + ("--no-cache",), str(jobs)))
+        elif key == "session-lint-cold-1":
+            tools.append(Tool(key, session_lint[:-1] + ("1", "--no-cache"), "1"))
+        elif key in ("baseline-cold", "baseline-cold-1"):
+            if baseline_src is None:
+                problems.append(f"{key}: needs --baseline-src")
+                continue
+            # The other tree's package first on sys.path; the rules' entry point names the
+            # package, so it loads that tree's rules too.
+            workers = "1" if key.endswith("-1") else str(jobs)
+            tools.append(Tool(key, session_lint[:-1] + (workers, "--no-cache"), workers,
+                              env=(("PYTHONPATH", str(baseline_src)),)))
         elif key == "session-lint-warm":
             tools.append(Tool(key, session_lint + ("--cache-dir", str(cache_dir)), str(jobs)))
         elif key == "libcst-parse-1":
@@ -776,48 +802,52 @@ STARTUP_SQLALCHEMY = ("from sqlalchemy.orm import Session\n\n\ndef create(engine
                       "    with Session(engine) as session:\n        session.add(user)\n        session.commit()\n")
 
 
-def startup_table(repeat: int) -> str:
-    """`python -c pass` against `session-lint --version` and one-file runs, each `repeat`
-    times in alternating order, in a scratch directory outside any project: medians of the
-    wall and CPU time of the whole process (interpreter start included)."""
+def startup_table(repeat: int, baseline_src: Optional[Path] = None) -> str:
+    """`python -c pass` against `session-lint --version`, `--list-rules` and one-file runs,
+    each `repeat` times in alternating order, in a scratch directory outside any project:
+    medians of the wall and CPU time and the peak RSS of the whole process (interpreter start
+    included), measured by the launcher as for the corpora. With `baseline_src`, the same
+    commands of that tree too."""
     session_lint = (sys.executable, "-m", "session_lint")
-    commands = [
-        ("python -c pass (bare interpreter start)", (sys.executable, "-c", "pass")),
-        ("session-lint --version", session_lint + ("--version",)),
-        ("session-lint one.py, no SQLAlchemy in it", session_lint + ("--isolated", "--no-cache", "plain.py")),
-        ("session-lint one.py, with SQLAlchemy", session_lint + ("--isolated", "--no-cache", "orm.py")),
-    ]
-    env = tool_environment(Tool("startup", (), "1"))
-    walls: Dict[str, List[float]] = {label: [] for label, _ in commands}
-    cpus: Dict[str, List[float]] = {label: [] for label, _ in commands}
+    variants = [("", ())] + ([(" (baseline)", (("PYTHONPATH", str(baseline_src)),))] if baseline_src else [])
+    commands: List[Tuple[str, Tool]] = [("python -c pass (bare interpreter start)",
+                                         Tool("bare", (sys.executable, "-c", "pass"), "1"))]
+    for suffix, env in variants:
+        commands += [
+            (f"session-lint --version{suffix}", Tool("version", session_lint + ("--version",), "1", env=env)),
+            (f"session-lint --list-rules{suffix}", Tool("list", session_lint + ("--list-rules",), "1", env=env)),
+            (f"session-lint one.py, no SQLAlchemy in it{suffix}",
+             Tool("plain", session_lint + ("--isolated", "--no-cache", "plain.py"), "1", env=env)),
+            (f"session-lint one.py, with SQLAlchemy{suffix}",
+             Tool("orm", session_lint + ("--isolated", "--no-cache", "orm.py"), "1", env=env)),
+        ]
+    runs: Dict[str, List[Run]] = {label: [] for label, _ in commands}
     with tempfile.TemporaryDirectory() as scratch:
         Path(scratch, "plain.py").write_text(STARTUP_PLAIN, encoding="utf-8")
         Path(scratch, "orm.py").write_text(STARTUP_SQLALCHEMY, encoding="utf-8")
-        for label, argv in commands:  # untimed: bytecode compiled, files in the page cache
-            subprocess.run(argv, cwd=scratch, env=env, capture_output=True)
+        here = Corpus("startup", Path(scratch), (), 0, "")
+        for _, tool in commands:  # untimed: bytecode compiled, files in the page cache
+            measure(tool, here)
         for repetition in range(repeat):
-            for label, argv in (commands if repetition % 2 == 0 else list(reversed(commands))):
-                import resource
-
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                tick = time.perf_counter()
-                subprocess.run(argv, cwd=scratch, env=env, capture_output=True)
-                walls[label].append(time.perf_counter() - tick)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpus[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    bare = statistics.median(walls[commands[0][0]])
-    bare_cpu = statistics.median(cpus[commands[0][0]])
-    lines = [f"Start-up, {repeat} runs each in alternating order, medians (load average "
-             f"{os.getloadavg()[0]:.2f} at the end):", "",
-             "| command | wall s | over bare start, wall s | CPU s | over bare start, CPU s |",
-             "|---|---:|---:|---:|---:|"]
+            for label, tool in (commands if repetition % 2 == 0 else list(reversed(commands))):
+                runs[label].append(measure(tool, here))
+    bare = statistics.median(run.wall for run in runs[commands[0][0]])
+    bare_cpu = statistics.median(run.cpu for run in runs[commands[0][0]])
+    loads = [run.load for label in runs for run in runs[label]]
+    lines = [f"Start-up, {repeat} runs each in alternating order, medians (1-minute load average "
+             f"{min(loads):.2f}–{max(loads):.2f}):", "",
+             "| command | wall s | over bare start, wall s | CPU s | over bare start, CPU s | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|"]
     for label, _ in commands:
-        wall, cpu = statistics.median(walls[label]), statistics.median(cpus[label])
-        lines.append(f"| {label} | {wall:.3f} | {wall - bare:+.3f} | {cpu:.3f} | {cpu - bare_cpu:+.3f} |")
-    version_over = statistics.median(walls[commands[1][0]]) - bare
-    lines += ["", "| target | measured | met? |", "|---|---:|---|",
-              f"| `session-lint --version` ≤ 0.1 s over bare interpreter start | {version_over:+.3f} s | "
-              f"{'met' if version_over <= 0.1 else '**missed**'} |"]
+        wall = statistics.median(run.wall for run in runs[label])
+        cpu = statistics.median(run.cpu for run in runs[label])
+        rss = max(run.peak_process_mb for run in runs[label])
+        lines.append(f"| {label} | {wall:.3f} | {wall - bare:+.3f} | {cpu:.3f} | {cpu - bare_cpu:+.3f} | {rss:.0f} |")
+    lines += ["", "| target | measured | met? |", "|---|---:|---|"]
+    for label in ("session-lint --version", "session-lint one.py, no SQLAlchemy in it"):
+        over = statistics.median(run.wall for run in runs[label]) - bare
+        lines.append(f"| `{label}` ≤ 0.1 s over bare interpreter start | {over:+.3f} s | "
+                     f"{'met' if over <= 0.1 else '**missed**'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -855,6 +885,11 @@ def _fmt_ratio(value: Optional[float]) -> str:
     return f"{value:.2f}×" if value is not None else "–"
 
 
+def _floor_of(key: str) -> str:
+    """The parse floor a tool is compared with: one process for a one-process run."""
+    return "libcst-parse-1" if key.endswith("-1") else "libcst-parse-n"
+
+
 def results_table(corpora: Sequence[Corpus], rows: Dict[Tuple[str, str], Row]) -> str:
     lines = ["| corpus | tool | procs | wall median s (runs) | lines/s | CPU s | peak RSS, largest "
              "process MB | peak RSS, all processes MB (sampled) | output lines | ÷ parse floor (N procs) "
@@ -865,7 +900,8 @@ def results_table(corpora: Sequence[Corpus], rows: Dict[Tuple[str, str], Row]) -
             row = rows.get((corpus.name, key))
             return row.median if row else None
 
-        for key in ("session-lint-cold", "session-lint-fill", "session-lint-warm", "libcst-parse-1",
+        for key in ("session-lint-cold", "session-lint-cold-1", "baseline-cold", "baseline-cold-1",
+                    "session-lint-fill", "session-lint-warm", "libcst-parse-1",
                     "libcst-parse-n", "fixit", "flake8", "flake8-orm", "ruff"):
             row = rows.get((corpus.name, key))
             if row is None:
@@ -878,7 +914,7 @@ def results_table(corpora: Sequence[Corpus], rows: Dict[Tuple[str, str], Row]) -
                 f"| {corpus.name} | {LABELS[key]}{failed} | {row.processes} | "
                 f"{value:.2f} ({runs}) | {speed} | {statistics.median(row.cpu):.1f} | {_mb(row.peak_process_mb)} | {_mb(row.peak_total_mb)} | "
                 f"{max(row.output_lines) if row.output_lines else '–'} | "
-                f"{_fmt_ratio(_ratio(value, median('libcst-parse-n')))} | "
+                f"{_fmt_ratio(_ratio(value, median(_floor_of(key))))} | "
                 f"{_fmt_ratio(_ratio(value, median('flake8')))} | {_fmt_ratio(_ratio(value, median('fixit')))} |"
                 if value is not None else f"| {corpus.name} | {LABELS[key]}{failed} | {row.processes} | – |"
                 " – | – | – | – | – | – | – | – |")
@@ -901,32 +937,40 @@ TARGETS: Tuple[Target, ...] = (
     Target("stdlib, cold ≤ 0.5× ruff --select ALL --no-cache", "stdlib", "session-lint-cold", "ruff", 0.5),
     Target("sqlalchemy, cold ≤ 1.0× libcst parse only (same N processes)", "sqlalchemy",
            "session-lint-cold", "libcst-parse-n", 1.0),
+    Target("sqlalchemy, cold at --jobs 1 ≤ 1.0× libcst parse only in 1 process", "sqlalchemy",
+           "session-lint-cold-1", "libcst-parse-1", 1.0),
     Target("stdlib, warm cache ≤ 0.05× cold", "stdlib", "session-lint-warm", "session-lint-cold", 0.05),
     Target("sqlalchemy, warm cache ≤ 0.05× cold", "sqlalchemy", "session-lint-warm", "session-lint-cold", 0.05),
     Target("real, warm cache ≤ 0.05× cold", "real", "session-lint-warm", "session-lint-cold", 0.05),
     Target("stdlib, flake8 + bugbear + ORM ≤ 1.1× flake8 + bugbear", "stdlib", "flake8-orm", "flake8", 1.1),
     Target("peak RSS per process ≤ 300 MB (stdlib, cold)", "stdlib", "session-lint-cold", "", 300),
     Target("peak RSS per process ≤ 300 MB (sqlalchemy, cold)", "sqlalchemy", "session-lint-cold", "", 300),
+    Target("peak RSS per process ≤ 300 MB (sqlalchemy, filling the cache)", "sqlalchemy", "session-lint-fill", "", 300),
     Target("peak RSS per process ≤ 300 MB (real, cold)", "real", "session-lint-cold", "", 300),
 )
 
 
 def targets_table(rows: Dict[Tuple[str, str], Row]) -> str:
-    lines = ["| target | measured | met? |", "|---|---:|---|"]
+    # Wall time decides; the CPU-seconds ratio (user + system of each process tree) is shown
+    # beside it because it moves far less when other work shares the machine.
+    lines = ["| target | measured (wall) | CPU-seconds ratio | met? |", "|---|---:|---:|---|"]
     for target in TARGETS:
         row = rows.get((target.corpus, target.tool))
         if row is None or row.median is None:
             continue
+        cpu = ""
         if target.reference:
             reference = rows.get((target.corpus, target.reference))
             value = _ratio(row.median, reference.median if reference else None)
-            if value is None:
+            if value is None or reference is None:
                 continue
             shown = f"{value:.3f}×"
+            cpu_ratio = _ratio(statistics.median(row.cpu), statistics.median(reference.cpu) if reference.cpu else None)
+            cpu = f"{cpu_ratio:.3f}×" if cpu_ratio is not None else "–"
         else:
             value = max(row.peak_process_mb)
             shown = f"{value:.0f} MB"
-        lines.append(f"| {target.text} | {shown} | {'met' if value <= target.limit else '**missed**'} |")
+        lines.append(f"| {target.text} | {shown} | {cpu} | {'met' if value <= target.limit else '**missed**'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -1025,6 +1069,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="processes for every tool (default: usable CPUs)")
     parser.add_argument("--competitors-venv", type=Path, default=COMPETITORS_VENV)
     parser.add_argument("--plugin-venv", type=Path, default=PLUGIN_VENV)
+    parser.add_argument("--baseline-src", type=Path, default=None, metavar="DIR",
+                        help="another tree's src/ (e.g. `git worktree add /tmp/base HEAD`, then /tmp/base/src): "
+                             "the tools baseline-cold and baseline-cold-1 run session-lint from it, for "
+                             "before/after ratios measured in the same run")
     parser.add_argument("--max-files", type=int, default=None,
                         help="use only the first N files of each corpus (a smoke test of this script)")
     parser.add_argument("--profile", action="store_true",
@@ -1047,7 +1095,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f"(python -m pip install -e .): {error}", file=sys.stderr)
         return 2
     if options.startup:
-        text = startup_table(options.startup)
+        text = startup_table(options.startup, options.baseline_src.resolve() if options.baseline_src else None)
         print(text)
         if options.update_doc:
             update_doc(options.update_doc, "startup", f"Run {time.strftime('%Y-%m-%d %H:%M %Z')} on: "
@@ -1095,7 +1143,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         wanted = explicit or list(REAL_DEFAULT_TOOLS if corpus.name == "real" else ALL_TOOLS)
         cache_dir = WORK / f"cache-{corpus.name}"
         shutil.rmtree(cache_dir, ignore_errors=True)
-        tools, problems = build_tools(wanted, jobs, corpus, cache_dir, options.competitors_venv, options.plugin_venv)
+        tools, problems = build_tools(wanted, jobs, corpus, cache_dir, options.competitors_venv, options.plugin_venv,
+                                      options.baseline_src.resolve() if options.baseline_src else None)
         for problem in problems:
             print(f"speed: skipped {problem}", file=sys.stderr)
 

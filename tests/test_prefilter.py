@@ -15,7 +15,6 @@ minutes to lint twice, so it is checked only with SESSION_LINT_CORPUS=1.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from pathlib import Path
 from typing import Iterator, List, Sequence, Tuple, Type
@@ -26,7 +25,7 @@ from session_lint import Settings, lint_source
 from session_lint.project_index import ProjectIndex
 from session_lint.rule import Rule
 from session_lint.rules import BUILTIN_RULES
-from session_lint.runner import default_jobs, lint_files
+from session_lint.runner import default_jobs, forks_workers, lint_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "rules"
@@ -107,10 +106,10 @@ def _corpus_projects() -> Iterator[Path]:
 
 def _lint_tree(project: Path) -> List[Tuple[str, int, int, str, str]]:
     files = sorted(project.rglob("*.py"))
-    # Worker processes inherit the patched rule classes only when they are forked.
-    forked = "fork" in multiprocessing.get_all_start_methods()
+    # Worker processes inherit the patched rule classes (and engine.SECOND_TIER) only when
+    # they are forked, which the runner does only while this process has no other thread.
     settings = Settings(root=project, respect_gitignore=False)
-    report = lint_files(files, list(BUILTIN_RULES), settings, jobs=default_jobs() if forked else 1)
+    report = lint_files(files, list(BUILTIN_RULES), settings, jobs=default_jobs() if forks_workers() else 1)
     return sorted((d.filename, d.location.row, d.location.column, d.code, d.message)
                   for d in report.diagnostics if d.code in RULE_CODES)
 

@@ -7,10 +7,11 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence as SequenceABC
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
 from .cache import ResultCache, SourceStatus, content_digest, digest_key, run_key, source_status
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
@@ -44,6 +45,13 @@ def __getattr__(name: str) -> object:
 
 Item = Tuple[str, bytes]
 Output = Tuple[str, LintResult]
+# Told the number of files just finished (linted, taken from the cache, or unreadable), in
+# the calling thread: the CLI's progress bar.
+Progress = Callable[[int], None]
+
+
+def _no_progress(done: int) -> None:
+    pass
 
 
 @dataclass
@@ -64,18 +72,41 @@ class Job:
     index: ProjectIndex
 
 
+class _RuleObjects(SequenceABC):
+    """The rules of a job, created once per process (not once per file) when the first file
+    that passes the evidence gate needs them: creating a built-in rule imports its module,
+    and with it libcst, which a run whose files hold no SQLAlchemy does without."""
+
+    def __init__(self, rules: Sequence[Type[Rule]]) -> None:
+        self._rules = rules
+        self._made: Optional[List[Rule]] = None
+
+    def _all(self) -> List[Rule]:
+        if self._made is None:
+            self._made = [rule() for rule in self._rules]
+        return self._made
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
 _worker_job: Optional[Job] = None
-_worker_rules: Optional[List[Rule]] = None
+_worker_rules: Optional[_RuleObjects] = None
 
 
 def _init_worker(job: Job) -> None:
-    # Rules are instantiated once per worker, not once per file.
     global _worker_job, _worker_rules
     _worker_job = job
-    _worker_rules = [rule() for rule in job.rules]
+    _worker_rules = _RuleObjects(job.rules)
 
 
-def _init_pool_worker(job: Job, parent: int) -> None:
+def _init_pool_worker(job: Optional[Job], parent: int) -> None:
     # The parent alone decides what a signal means: with Ctrl-C (sent to the whole process
     # group) a worker would fail the chunk in hand and go on with the next one. SIGTERM and
     # SIGHUP get their default back: fork copied the parent's handlers, which unwind.
@@ -85,7 +116,8 @@ def _init_pool_worker(job: Job, parent: int) -> None:
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     threading.Thread(target=_exit_with_parent, args=(parent, os.getppid() == parent), daemon=True,
                      name="session-lint-parent-watch").start()
-    _init_worker(job)
+    if job is not None:  # None: a pool that scans for the project index
+        _init_worker(job)
 
 
 def _exit_with_parent(parent: int, direct_child: bool) -> None:
@@ -114,7 +146,53 @@ def _lint_item(item: Item) -> Output:
     path, data = item
     result = lint_source(data, path, _worker_job.rules, _worker_job.settings, _worker_job.index,
                          instances=_worker_rules)
+    if len(data) > _TRIM_AFTER_BYTES:
+        _return_free_memory()
     return path, result
+
+
+# A large module's tree and analyses take 100-200 MB, all freed when it is done; but glibc's
+# allocator keeps what was freed inside its heap, so that each large module after the first
+# added to the process's resident memory (the 40 largest SQLAlchemy modules in a row: peak
+# RSS 370 MB; with malloc_trim after each, 280 MB, for 0.2 s of CPU in all).
+_TRIM_AFTER_BYTES = 64 * 1024
+_malloc_trim: Optional[Callable[[int], int]] = None
+_TRIM_UNAVAILABLE = False
+
+
+def _return_free_memory() -> None:
+    """Give the memory the allocator holds free back to the system (glibc only)."""
+    global _malloc_trim, _TRIM_UNAVAILABLE
+    if _TRIM_UNAVAILABLE:
+        return
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL(None).malloc_trim  # type: ignore[attr-defined]
+        except (AttributeError, OSError, ImportError):  # not glibc (musl, macOS, Windows)
+            _TRIM_UNAVAILABLE = True
+            return
+    _malloc_trim(0)  # type: ignore[misc]
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Leave what exists now (the project index with its facts, the rules, libcst) out of
+    the garbage collector's full collections while files are linted: each one walked the
+    whole heap, several times per large module (the 60 largest SQLAlchemy modules: 28 s
+    CPU, 21 s with it). A forked worker inherits the frozen objects, and the collector no
+    longer writes to their pages. Nothing is frozen when someone else froze objects."""
+    import gc
+
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _lint_chunk(items: Sequence[Item]) -> List[Output]:
@@ -234,6 +312,18 @@ class _Sources:
         self._found[name] = found
         return found
 
+    def scan_in_workers(self, names: Sequence[str], jobs: int) -> None:
+        """Scan the files that have no scan yet in worker processes. With the project's
+        `ast` facts (project/facts.py) scanning SQLAlchemy's sources takes 16 s of CPU, a
+        third of linting them: done one file after the other in this process, before any
+        worker starts linting, it made this process the bottleneck of a parallel run."""
+        items = [(name, self._data[name]) for name in names
+                 if name in self._data and name not in self._found and name not in self._encoded]
+        if jobs <= 1 or len(items) < 4 or sum(len(data) for _, data in items) < _MIN_PARALLEL_SCAN \
+                or not _workers_can_run(None):
+            return
+        self._found.update(_scan_in_pool(items, jobs))
+
     def remember(self, names: Sequence[str]) -> None:
         """Record the files read this run in the cache, for the next run not to read them."""
         cache = self.cache
@@ -252,9 +342,12 @@ class _Sources:
 
 def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Settings, jobs: int = 1,
                index: Optional[ProjectIndex] = None, cache: Optional[ResultCache] = None,
-               rule_versions: str = "", index_also: Sequence[Path] = ()) -> RunReport:
+               rule_versions: str = "", index_also: Sequence[Path] = (),
+               progress: Optional[Progress] = None) -> RunReport:
     """Lint `files`; `index_also` are other files of the project whose session factories
-    the linted files may import (they are scanned, not linted)."""
+    the linted files may import (they are scanned, not linted). `progress` is told how many
+    of `files` each step finished."""
+    tell = progress or _no_progress
     report = RunReport()
     if cache is not None:
         report.warnings.extend(cache.take_warnings())
@@ -264,6 +357,7 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
         linted = {os.path.abspath(name) for name in names}
         # Unreadable here is no error: the lint pass reports its own files, the index skips.
         extra, _ = sources.load([path for path in index_also if os.path.abspath(path) not in linted])
+        sources.scan_in_workers(names + extra, jobs)
         index = ProjectIndex.from_scans((Path(name), sources.scan(name)) for name in names + extra)
         sources.remember(extra)
         sources.release(extra)
@@ -286,14 +380,14 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
             pending.append((name, sources.data(name)))
         except OSError as error:  # spared by its status, gone or changed into something else since
             report.errors.append((name, _read_error(error)))
+    tell(len(files) - len(pending))  # from the cache, or unreadable
     sources.remember(names)
     sources.release(names)
     job = Job(tuple(rules), settings, index)
     if jobs <= 1 or len(pending) < 4:
-        _init_worker(job)
-        results.extend(_lint_item(item) for item in pending)
+        results.extend(_lint_here(pending, job, tell))
     else:
-        results.extend(_lint_in_pool(pending, job, jobs))
+        results.extend(_lint_in_pool(pending, job, jobs, tell))
     per_file = _PerFileIgnores(settings)
     for name, result in results:
         if cache is not None and name not in from_cache and not result.warnings:  # a cached result would lose them
@@ -313,16 +407,48 @@ def lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Set
     return report
 
 
+def _other_threads() -> bool:
+    """Does this process run more threads than the calling one? Python 3.12+ counts the
+    operating system's threads of the process (native ones included) before a fork, so
+    /proc is asked first; elsewhere Python's own threads are all that can be seen."""
+    try:
+        tasks = len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count() > 1
+    # A thread Python has joined (a previous pool's) can take a moment to leave the list.
+    deadline = time.monotonic() + 0.05
+    while tasks > 1 and threading.active_count() == 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
+        tasks = len(os.listdir("/proc/self/task"))
+    return tasks > 1
+
+
+def forks_workers() -> bool:
+    """Would worker processes started now be forked from this one (and so inherit its
+    state: imported modules, patched classes)?"""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and not _other_threads()
+
+
 def _context():
     import multiprocessing
 
+    # fork starts workers without re-importing libcst and the rules. But a fork copies only
+    # the calling thread: a lock another thread holds at that moment (the allocator's, a
+    # logging handler's, the import lock) stays held in the child for good, and Python
+    # 3.12+ warns ("This process is multi-threaded, use of fork() may lead to deadlocks").
+    # A process with threads (an editor, a test runner, a program embedding us) has its
+    # workers started by the fork server instead: a single-threaded process started
+    # afresh, whose workers import libcst and the rules themselves.
+    if forks_workers():
+        return multiprocessing.get_context("fork")
     methods = multiprocessing.get_all_start_methods()
-    # fork starts workers without re-importing libcst and the rules.
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
 
 
 @contextmanager
-def _pool(workers: int, job: Job) -> Iterator[ProcessPoolExecutor]:
+def _pool(workers: int, job: Optional[Job]) -> Iterator[ProcessPoolExecutor]:
     """A process pool that, when the run is interrupted (Ctrl-C, or SIGTERM, which the CLI
     turns into an exception), drops the queued work and kills its workers at once: leaving
     a plain `with ProcessPoolExecutor()` waits for every queued chunk (a minute or more)."""
@@ -357,25 +483,158 @@ def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
         worker.join(max(0.0, deadline - time.monotonic()))
 
 
-def _lint_in_pool(items: List[Item], job: Job, jobs: int) -> List[Output]:
+# Chunks of work, in parse cost (bytes of source that will be parsed): a worker asks for
+# the next chunk when it is done with one, so chunks shrink as the work left does (guided
+# self-scheduling, the costliest files first) and the workers finish together; none costs
+# less than _MIN_CHUNK_COST, about 50 ms of parsing, so that the round trip to a worker
+# stays a small part of it.
+_CHUNKS_PER_WORKER = 4
+_MIN_CHUNK_COST = 32 * 1024
+# A file without the evidence every rule requires is decoded and searched, not parsed: a
+# small fraction of the cost of parsing it.
+_UNPARSED_SHARE = 50
+
+
+def _parsed(items: Sequence[Item], job: Job) -> List[bool]:
+    """Which files a rule may have parsed, judged from their bytes: those that spell the
+    evidence every rule requires (or a session factory's name). A guess that errs towards
+    True; only the order and grouping of the work, and whether the rules are imported
+    before the workers are forked, depend on it, never a result."""
+    markers: Set[bytes] = set()
+    for rule in job.rules:
+        if not rule.requires:
+            return [True] * len(items)  # a rule that runs on every file
+        markers.update(token.encode("utf-8") for token in rule.requires)
+    markers.update(info.name.encode("utf-8") for info in job.index.factories())
+    return [any(marker in data for marker in markers) for _, data in items]
+
+
+def _costs(items: Sequence[Item], parsed: Sequence[bool]) -> List[int]:
+    """An estimate of each file's cost: its size, much less for a file that is not parsed."""
+    return [len(data) if will_parse else len(data) // _UNPARSED_SHARE + 1
+            for (_, data), will_parse in zip(items, parsed)]
+
+
+def _chunks(items: Sequence[Item], costs: Sequence[int], workers: int) -> List[List[Item]]:
+    """`items` in chunks of decreasing cost, the costliest files first: a large file left
+    for the end would keep one worker busy while the others wait."""
+    order = sorted(range(len(items)), key=costs.__getitem__, reverse=True)
+    remaining = sum(costs)
+    chunks: List[List[Item]] = []
+    chunk: List[Item] = []
+    cost = 0
+    for position in order:
+        chunk.append(items[position])
+        cost += costs[position]
+        remaining -= costs[position]
+        if cost >= max(remaining / (workers * _CHUNKS_PER_WORKER), _MIN_CHUNK_COST):
+            chunks.append(chunk)
+            chunk, cost = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+# Below this many bytes to scan, starting worker processes costs more than it saves.
+_MIN_PARALLEL_SCAN = 256 * 1024
+
+
+def _scan_chunk(items: Sequence[Item]) -> List[Tuple[str, Dict[str, FactoryInfo]]]:
+    return [(name, scan_source(data, name)) for name, data in items]
+
+
+def _scan_in_pool(items: List[Item], jobs: int) -> Dict[str, Dict[str, FactoryInfo]]:
+    """What the project index finds in each file, scanned by worker processes. A chunk
+    that fails (a worker died, a scan raised) is left out: the caller scans those files
+    itself, which reports a scan's error as it always did."""
+    jobs = min(jobs, _max_workers())
+    chunks = _chunks(items, [len(data) for _, data in items], jobs)
+    found: Dict[str, Dict[str, FactoryInfo]] = {}
+    with _pool(min(jobs, len(chunks)), None) as pool:
+        futures, _ = _submit(pool, _scan_chunk, chunks)
+        for _, future in futures:
+            try:
+                found.update(future.result())
+            except Exception:  # BrokenProcessPool, or the scan's own error
+                continue
+    return found
+
+
+def _lint_here(items: Sequence[Item], job: Job, tell: Progress = _no_progress) -> List[Output]:
+    _init_worker(job)
+    outputs: List[Output] = []
+    with _frozen_heap():
+        for item in items:
+            outputs.append(_lint_item(item))
+            tell(1)
+    return outputs
+
+
+def _main_is_rerun() -> bool:
+    """Would a worker that is not forked run the program's main script again? Python's
+    fork server and spawn run a script started by its path once more in every worker (as
+    `__mp_main__`), which is harmless only behind `if __name__ == "__main__":`; a module
+    run with `-m`, `-c` code and an interactive session are not run again."""
+    main = sys.modules.get("__main__")
+    return getattr(main, "__spec__", None) is None and getattr(main, "__file__", None) is not None
+
+
+def _workers_can_run(job: Optional[Job]) -> bool:
+    """Can worker processes run this work? Forked ones can; others only when starting them
+    does not run the program's script again and they can import what the job names."""
+    return forks_workers() or not (_main_is_rerun() or (job is not None and _needs_this_process(job)))
+
+
+def _needs_this_process(job: Job) -> bool:
+    """Can workers that are not forked from this process (they get the job by pickle and
+    import what it names) run this job? A rule class defined in a function, or in a script
+    run as __main__, cannot be imported by them."""
+    import pickle
+
+    if any(rule.__module__ == "__main__" for rule in job.rules):
+        return True
+    try:
+        pickle.dumps(job)
+    except Exception:  # PicklingError, AttributeError of a local class, a TypeError
+        return True
+    return False
+
+
+def _lint_in_pool(items: List[Item], job: Job, jobs: int, tell: Progress = _no_progress) -> List[Output]:
     from concurrent.futures.process import BrokenProcessPool
 
+    if not _workers_can_run(job):
+        return _lint_here(items, job, tell)
     jobs = min(jobs, _max_workers())
-    size = max(1, min(16, len(items) // (jobs * 8) or 1))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    parsed = _parsed(items, job)
+    if any(parsed) and forks_workers():
+        # Import the rules (and libcst) once, here: forked workers inherit them.
+        from .registry import real_rule
+
+        for rule in job.rules:
+            real_rule(rule)
+    chunks = _chunks(items, _costs(items, parsed), jobs)
     outputs: List[Output] = []
     failed: List[Item] = []
-    with _pool(min(jobs, len(chunks)), job) as pool:
+    # What building the project index freed would otherwise stay in every forked worker.
+    _return_free_memory()
+    with _frozen_heap(), _pool(min(jobs, len(chunks)), job) as pool:
         futures, unsubmitted = _submit(pool, _lint_chunk, chunks)
         for chunk, future in futures:
             try:
                 outputs.extend(future.result())
+                tell(len(chunk))
             except BrokenProcessPool:
                 failed.extend(chunk)
         for chunk in unsubmitted:
             failed.extend(chunk)
     if failed:
         outputs.extend(_isolate_crashes(failed, job))
+        tell(len(failed))
+    # In the order the files were given, as a run in one process gives them: warnings and
+    # tracebacks are reported in this order.
+    given = {name: position for position, (name, _) in enumerate(items)}
+    outputs.sort(key=lambda output: given.get(output[0], 0))
     return outputs
 
 
