@@ -86,3 +86,26 @@ def save_own(engine, models):
             _save_own_session(engine, model)
         except Exception:
             log.exception("could not save %s", model)
+
+
+# Issue 18, borg-ui 2933ae68: a helper of this module commits the session its caller passes.
+def _dispatch(session: Session, job):
+    session.add(job)
+    session.commit()
+
+
+def dispatch_best_effort(session: Session, job):
+    try:
+        _dispatch(session, job)
+    except Exception:  # expect: ORM401
+        return False
+    return True
+
+
+def dispatch_and_recover(session: Session, job):
+    try:
+        _dispatch(session, job)
+    except Exception:
+        session.rollback()
+        return False
+    return True

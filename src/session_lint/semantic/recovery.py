@@ -195,6 +195,10 @@ class RecoveryAnalysis:
                         and not self._handled_inside(event.node, ref, None):
                     yield call, event.node, ref
                     break
+            else:
+                # A session the caller passes (`dispatch(db, job)` committing `db`): the
+                # summary maps the helper's parameter to the caller's argument.
+                yield from (found for found in self._project_helper_commits(call) if found[2].origin == origins.PARAM)
 
     def _project_helper_commits(self, call: cst.Call) -> Iterator[Tuple[cst.Call, cst.Call, SessionRef]]:
         """A call of a function of another module (the project's summaries say what it
