@@ -53,3 +53,44 @@ def unannotated_session_parameter(session, statuses):
         except Exception:  # expect: ORM401
             pass
     session.commit()
+
+
+# Issue 18, FCMS c96e67b6: Pyramid's request-scoped `request.dbsession` lives on for the request.
+def update_cargo(request, rows):
+    try:
+        for row in rows:
+            request.dbsession.add(row)
+        request.dbsession.flush()
+    except Exception:  # expect: ORM401
+        log_error("bad cargo")
+    return request.dbsession.query(Cargo).count()
+
+
+def update_cargo_recovering(request, rows):
+    try:
+        for row in rows:
+            request.dbsession.add(row)
+        request.dbsession.flush()
+    except Exception:
+        request.dbsession.rollback()
+    return request.dbsession.query(Cargo).count()
+
+
+# Issue 18, grin-pool 5d18b70d: `database.db.getSession()` hands out the thread's shared session.
+def record_stats(database, heights):
+    for height in heights:
+        try:
+            database.db.getSession().add(Stat(height=height))
+            database.db.getSession().commit()
+        except Exception:  # expect: ORM401
+            log_error(height)
+
+
+def record_stats_recovering(database, heights):
+    for height in heights:
+        try:
+            database.db.getSession().add(Stat(height=height))
+            database.db.getSession().commit()
+        except Exception:
+            database.db.getSession().rollback()
+            log_error(height)

@@ -81,7 +81,6 @@ class _ModuleScanner:
         self.classes: Dict[str, Dict[str, object]] = {}
         self.functions: Dict[str, Dict[str, object]] = {}
         self.jobs: Set[str] = set()
-        self.top_level: Set[str] = set()
         # Module-level `name = callee(...)`: name -> the callee's dotted name.
         self.assigned: Dict[str, str] = {}
         self.query_property: List[str] = []
@@ -428,7 +427,7 @@ class _FunctionScanner:
             if slot is not None and slot.startswith("l:") and method in COMMIT:
                 self.commits_local = True
             if slot is not None and not slot.startswith("l:"):
-                if method in WORK and (slot.startswith(("p:", "m:")) or _looks_ambient(slot)):
+                if method in WORK:
                     self.work.append([slot, call.lineno])
                     return
                 if method in COMMIT:
@@ -646,17 +645,6 @@ _LEAVES = frozenset({
 _FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 
 
-def _walk_own(function: ast.AST):
-    """The nodes of a function's body, not entering nested functions, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
 def _annotation_is_session(annotation: Optional[ast.AST]) -> bool:
     if annotation is None:
         return False
@@ -679,16 +667,5 @@ def _is_get(call: ast.Call) -> bool:
     return last == "query" or last in SESSION_NAMES or receiver.endswith(".session")
 
 
-def _looks_ambient(slot: str) -> bool:
-    """`g:` slots worth recording: attribute paths ending in `.session` and module-level
-    names (the project decides which are sessions)."""
-    return slot.startswith("g:")
-
-
 def _passable(slot: str) -> bool:
     return slot.startswith(("p:", "g:", "m:"))
-
-
-def split_slot(slot: str) -> Tuple[str, str]:
-    kind, _, rest = slot.partition(":")
-    return kind, rest

@@ -401,9 +401,6 @@ class ProjectSummaries:
         return mapping
 
     # -- callers ----------------------------------------------------------------------------
-    def methods_named(self, name: str) -> List[FunctionKey]:
-        return list(self._by_method.get(name, ()))
-
     def unique_method(self, name: str) -> Optional[FunctionKey]:
         """The one project method of this name, when the name is specific enough to trust."""
         if name in _GENERIC_METHODS or name.startswith("__"):
@@ -510,7 +507,10 @@ class ProjectSummaries:
 
 
 def is_test_path(path: str) -> bool:
-    """A test module, by its name or a `tests`/`test`/`testing` directory above it."""
+    """A test module, by its name or a `tests`/`test`/`testing` directory above it: the rule
+    of `semantic.testcode.is_test_file`, for the index, which runs without libcst (that
+    module imports it) and without the project root (the two nearest directories stand in).
+    """
     parts = path.replace("\\", "/").split("/")
     name = parts[-1]
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"

@@ -3,7 +3,7 @@ from one module's libcst tree and answered by the project's function summaries
 (`project/summaries.py`), which see every module."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional, Union
+from typing import TYPE_CHECKING, Dict, Optional
 
 import libcst as cst
 
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from ..project.summaries import ProjectSummaries, Summary
     from . import SemanticModel
 
-FunctionNode = Union[cst.FunctionDef, cst.Module]
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 

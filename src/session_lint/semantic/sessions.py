@@ -108,7 +108,7 @@ class SessionAnalysis:
         # "Does this call run a project function that returns a new session?" (the project
         # summaries answer it; set by the model).
         self.project_session: Optional[Callable[[cst.Call], Optional[str]]] = None
-        self._session_like: Dict[int, bool] = {}
+        self._param_methods: Optional[Dict[int, Set[str]]] = None  # id(param binding) -> methods called on it
 
     # -- factories --------------------------------------------------------------------------
     def factory(self, node: cst.BaseExpression) -> Optional[Factory]:
@@ -416,16 +416,19 @@ class SessionAnalysis:
     def _used_as_session(self, binding: Binding) -> bool:
         """The function calls methods only a session has on the parameter (commit, flush,
         rollback, query...), and none it would not."""
-        key = id(binding)
-        if key not in self._session_like:
-            methods = set()
+        if self._param_methods is None:
+            # One pass over the module's calls, not one per parameter.
+            found: Dict[int, Set[str]] = {}
             for call in self.scopes.tree.of_type(cst.Call):
                 func = call.func
                 if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                        and func.value.value == binding.name and self.scopes.tree.inside(call, binding.scope.node):
-                    methods.add(func.attr.value)
-            self._session_like[key] = bool(methods & _SESSION_ONLY_METHODS) and methods <= _SESSION_METHODS
-        return self._session_like[key]
+                        and func.value.value in _SESSION_PARAMETER_NAMES:
+                    for bound in self.scopes.bindings_of(func.value)[1]:
+                        if bound.kind == "param":
+                            found.setdefault(id(bound), set()).add(func.attr.value)
+            self._param_methods = found
+        methods = self._param_methods.get(id(binding), set())
+        return bool(methods & _SESSION_ONLY_METHODS) and methods <= _SESSION_METHODS
 
     def is_session_annotation(self, annotation: Optional[cst.BaseExpression]) -> bool:
         return self._annotation_is_session(annotation, self.scopes.qualified_name)

@@ -100,6 +100,7 @@ class TransactionAnalysis:
         self._unsaved: Optional[List[UnsavedWork]] = None
         self._escapes: Dict[Tuple[int, int], bool] = {}
         self._names_by_value: Optional[Dict[str, List[cst.Name]]] = None
+        self._framework_refs: Dict[cst.CSTNode, Optional[SessionRef]] = {}
 
     # -- events -----------------------------------------------------------------------------
     def events_in(self, node: Optional[cst.CSTNode],
@@ -239,13 +240,18 @@ class TransactionAnalysis:
         """The application's session (`db.session`, a scoped session) as the function around
         `node` writes it, else as `label` (how a project helper writes it) says."""
         owner = node if isinstance(node, (cst.FunctionDef, cst.Module)) else self.model.tree.owner_of(node)
-        for call in self.model.tree.of_type(cst.Call):
-            func = call.func
-            if isinstance(func, cst.Attribute) and self.model.tree.inside(call, owner):
-                ref = self.model.sessions.session_of(func.value)
-                if ref is not None and ref.origin == origins.FRAMEWORK:
-                    return ref
-        return SessionRef(label, label, origins.FRAMEWORK)
+        if owner not in self._framework_refs:
+            # Once per function: asked for every helper call in it.
+            self._framework_refs[owner] = None
+            for call in calls_in(owner):
+                func = call.func
+                if isinstance(func, cst.Attribute):
+                    ref = self.model.sessions.session_of(func.value)
+                    if ref is not None and ref.origin == origins.FRAMEWORK:
+                        self._framework_refs[owner] = ref
+                        break
+        found = self._framework_refs[owner]
+        return found if found is not None else SessionRef(label, label, origins.FRAMEWORK)
 
     def is_view(self, function: cst.CSTNode) -> bool:
         """A Flask/FastAPI-style request handler: the request ends when it returns."""
