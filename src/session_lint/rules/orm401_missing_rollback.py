@@ -15,7 +15,10 @@ class MissingRollback(Rule):
     `rollback()`, while the session is used again or outlives the function.
 
     After a failed flush the session's transaction is inactive: every later use raises
-    `PendingRollbackError` until `rollback()`. Silent when the handler rolls back (or closes
+    `PendingRollbackError` until `rollback()`. A failed statement (`execute()`, a query)
+    caught as a database error (`except OperationalError:`, `DBAPIError`, ...) does the same
+    when the session is used again: PostgreSQL has aborted the transaction, a lost connection
+    was invalidated. Silent when the handler rolls back (or closes
     the session) on every path that does not raise, re-raises (raising an error of its own
     does not count when the session is the object's: `self.db` stays failed for whoever
     catches it), when the commit runs inside
@@ -27,7 +30,9 @@ class MissingRollback(Rule):
     code = "ORM401"
     name = "missing-rollback"
     summary = "`except` after a failed `commit()`/`flush()` goes on without `session.rollback()`"
-    tokens = ("commit", "flush")
+    # A failed statement matters only where the handler names a database error.
+    tokens = ("commit", "flush", "DBAPIError", "DatabaseError", "IntegrityError", "OperationalError", "DataError",
+              "ProgrammingError", "InternalError", "NotSupportedError", "InterfaceError")
     requires = SQLALCHEMY_EVIDENCE
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -63,6 +68,9 @@ def _consequence(missing: UnrecoveredFailure, context: RuleContext) -> str:
     if missing.why == USED and missing.at is not None:
         line = context.line_of(missing.at)
         later = " (next iteration)" if line <= context.line_of(missing.handler) else ""
+        if missing.statement:
+            return (f"{label} is used again on line {line}{later} in the aborted transaction, which fails "
+                    f"too (PostgreSQL: `InFailedSqlTransaction`; a lost connection: `PendingRollbackError`)")
         return f"{label} is used again on line {line}{later}, which {pending}"
     if missing.why == RETURNED and missing.at is not None:
         return f"{label} is returned on line {context.line_of(missing.at)} still failed"

@@ -62,6 +62,20 @@ DATABASE_ERRORS = frozenset(
         "FlushError", "StaleDataError", "ConcurrentModificationError",
     )]
 )
+# A failed statement (not only a failed flush) leaves the transaction unusable when the
+# database raised it: PostgreSQL aborts the transaction (`InFailedSqlTransaction` until
+# rollback), a lost connection is invalidated (`PendingRollbackError`). Only handlers that
+# name these are taken to catch a failed statement: `except Exception:` around a query
+# more often catches `NoResultFound` or the caller's own errors, which leave the
+# transaction usable.
+DBAPI_ERRORS = frozenset(
+    f"sqlalchemy.exc.{name}" for name in (
+        "DBAPIError", "DatabaseError", "IntegrityError", "OperationalError", "DataError",
+        "ProgrammingError", "InternalError", "NotSupportedError", "InterfaceError",
+    )
+)
+# Session methods that send a statement to the database.
+STATEMENT_METHODS = frozenset({"execute", "scalars", "scalar", "query", "get", "get_one", "refresh"})
 # Sessions that outlive the function: whoever has them next finds them failed.
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends"})
 # Sessions that outlive the function that commits them: a helper's failed commit leaves
@@ -85,6 +99,8 @@ class UnrecoveredFailure:
     why: str
     # The use, the `return`, or the `return`/None (end of the function) where it lives on.
     at: Optional[cst.CSTNode]
+    # The failing call sends a statement (`execute()`, a query) rather than a flush.
+    statement: bool = False
 
 
 def catches_database_errors(scopes: ScopeAnalysis, handler: Handler) -> bool:
@@ -102,6 +118,38 @@ def catches_database_errors(scopes: ScopeAnalysis, handler: Handler) -> bool:
     return False
 
 
+# An earlier handler for these takes the database's errors: a catch-all after it
+# (`except DBAPIError: raise` then `except Exception: log`) sees the code's own errors.
+_DATABASE_ERROR_BASES = frozenset({"sqlalchemy.exc.SQLAlchemyError", "sqlalchemy.exc.DBAPIError"})
+
+
+def _caught_names(scopes: ScopeAnalysis, handler: Handler) -> Set[Optional[str]]:
+    caught = handler.type
+    if caught is None:
+        return set()
+    types: Sequence[cst.BaseExpression] = (
+        [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    )
+    return {scopes.qualified_name(exception) for exception in types}
+
+
+def _handlers_reached_by_database_errors(scopes: ScopeAnalysis, handlers: Sequence[Handler]) -> List[Handler]:
+    found: List[Handler] = []
+    routed = False
+    for handler in handlers:
+        names = _caught_names(scopes, handler)
+        if catches_database_errors(scopes, handler) and not (
+                routed and (handler.type is None or names & _CATCH_ALL)):
+            found.append(handler)
+        routed = routed or bool(names & _DATABASE_ERROR_BASES)
+    return found
+
+
+def catches_statement_errors(scopes: ScopeAnalysis, handler: Handler) -> bool:
+    """The handler names an error the database raises for a failed statement."""
+    return bool(_caught_names(scopes, handler) & DBAPI_ERRORS)
+
+
 class RecoveryAnalysis:
     """The handlers of one module that leave a failed session behind: `model.get(RecoveryAnalysis)`."""
 
@@ -112,6 +160,8 @@ class RecoveryAnalysis:
         self._recovering_helpers: Dict[cst.FunctionDef, bool] = {}
         # The call of a helper of this module (a failure) -> the commit/flush it runs.
         self.via: Dict[cst.Call, cst.Call] = {}
+        # Failed statements (not flushes): reported only where the session is used again.
+        self.statement_calls: Set[cst.Call] = set()
 
     def resolve(self, node: cst.BaseExpression) -> Optional[SessionRef]:
         """A session, or a transaction of one (`tx = session.begin_nested()`): its
@@ -132,14 +182,18 @@ class RecoveryAnalysis:
         failing: Dict[Handler, List[Failure]] = {}
         owners: Dict[cst.CSTNode, None] = {}
         for statement in list(tree.of_type(cst.Try)) + list(tree.of_type(cst.TryStar)):
-            catching = [h for h in statement.handlers if catches_database_errors(self.model.scopes, h)]
+            catching = _handlers_reached_by_database_errors(self.model.scopes, statement.handlers)
             if not catching:
                 continue
             failures = self.failures(statement)
-            if not failures:
-                continue
+            statements = [failure for failure in self.statement_failures(statement)
+                          if failure[0].key not in {ref.key for ref, _ in failures}]
             for handler in catching:
-                failing[handler] = failures
+                caught = failures + statements if catches_statement_errors(self.model.scopes, handler) else failures
+                if caught:
+                    failing[handler] = caught
+            if not any(handler in failing for handler in catching):
+                continue
             owner = tree.owner_of(statement)
             if not isinstance(owner, (cst.ClassDef, cst.Lambda)):
                 owners[owner] = None
@@ -175,6 +229,26 @@ class RecoveryAnalysis:
                 seen.add(ref.key)
                 self.via[call] = commit
                 found.append((ref, call))
+        return found
+
+    def statement_failures(self, statement: TryNode) -> List[Failure]:
+        """Sessions a failed statement in the `try` body leaves with an aborted transaction
+        (`try: s.scalars(q) except OperationalError: s.scalars(q)`): the retry fails too."""
+        found: List[Failure] = []
+        seen: Set[str] = set()
+        for event in self.model.transactions.events_in(statement.body, self.resolve):
+            ref = event.session
+            if event.method not in STATEMENT_METHODS or ref.key in seen or not isinstance(event.node, cst.Call):
+                continue
+            if ref.origin == origins.WITH and ref.binding is not None and ref.binding.statement is not None \
+                    and self.model.tree.inside(ref.binding.statement, statement):
+                continue
+            if in_transaction_block(self.model, event.node, ref.key, self.resolve, stop=statement) \
+                    or self._handled_inside(event.node, ref, statement):
+                continue
+            seen.add(ref.key)
+            self.statement_calls.add(event.node)
+            found.append((ref, event.node))
         return found
 
     def _helper_commits(self, statement: TryNode) -> Iterator[Tuple[cst.Call, cst.Call, SessionRef]]:
@@ -379,7 +453,10 @@ class _RecoveryFlow(SessionFlow):
         for key, handler in facts:
             if handler not in self.reports:
                 call = next(call for ref, call in self.failing[handler] if ref.key == key)
-                self.reports[handler] = UnrecoveredFailure(handler, self.refs[key], call, why, at)
+                statement = call in self.analysis.statement_calls
+                if statement and why != USED:
+                    continue  # who gets the session next may roll back first; only a reuse here is sure
+                self.reports[handler] = UnrecoveredFailure(handler, self.refs[key], call, why, at, statement)
 
 
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
