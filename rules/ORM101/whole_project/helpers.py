@@ -16,3 +16,9 @@ def save_and_commit(message):
 
 def count_aliases():
     return db.session.query(Alias).count()
+
+
+def current_person(cached):
+    # `load=False` attaches an object that must be clean (zou's `get_person_raw_cached`):
+    # nothing is left for a commit to save.
+    return db.session.merge(cached, load=False)

@@ -2,7 +2,7 @@
 `db.session` (issue 18: simple-login d58ab8c8, pycroft dac48301, OpenOversight ebc26fdf)."""
 from flask import Flask, redirect
 
-from helpers import count_aliases, log_event, save_and_commit
+from helpers import count_aliases, current_person, log_event, save_and_commit
 from models import Alias, db
 
 app = Flask(__name__)
@@ -52,3 +52,9 @@ def room_show_saved(room_id):
 @app.route("/aliases")
 def alias_count():
     return str(count_aliases())  # silent: the helper only reads
+
+
+# Silent: the helper only attaches a clean cached object.
+@app.route("/me")
+def me(cached):
+    return current_person(cached).email

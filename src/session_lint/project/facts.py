@@ -96,6 +96,7 @@ class _ModuleScanner:
             "jobs": sorted(self.jobs),
             "assigned": self.assigned,
             "query_property": self.query_property,
+            "mapped": mapped_class_facts(tree),
         }
 
     def _walk(self, tree: ast.Module) -> None:
@@ -191,6 +192,7 @@ class _ModuleScanner:
                                             for base in statement.bases) if name],
                 "methods": methods,
                 "line": statement.lineno,
+                "session_wrapper": _session_wrapper(statement),
             }
         elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
             callee = _made_by(statement.value)
@@ -269,7 +271,15 @@ class _FunctionScanner:
         self.none_names: Dict[str, int] = {}  # x = <none-able query>, by name
         self.row_names: Set[str] = set()
         self.query_names: Set[str] = set()  # q = session.query(...), q = q.filter(...)
+        self.query_entities: Dict[str, str] = {}  # q = session.query(User): q -> User (mapped classes)
+        self.rows_entity: Optional[str] = None  # `return q.all()` of such a query
         self.call_names: Dict[str, str] = {}  # q = helper(...): q -> helper
+        # `db.add(user)` then `db.commit()` (then `db.refresh(user)`): user -> (slot, state),
+        # state fresh | expired | refreshed (columns loaded again, lazy relationships not).
+        self.instances: Dict[str, Tuple[str, str]] = {}
+        self.constructed: Dict[str, str] = {}  # user = User(...): user -> User
+        self.instance_classes: Dict[str, str] = {}
+        self.returned_instance: Optional[List[str]] = None
         self.checked: Set[str] = set()  # names tested for None / truthiness
         self.yields_session = False
         self.commits_local = False  # commits a session it made itself (a dependency's own)
@@ -329,6 +339,15 @@ class _FunctionScanner:
             "flushes": sorted(self.flushes),
             "calls": self.calls,
             "returns": sorted(returns),
+            "returns_instance": self.returned_instance,
+            "rows_entity": self.rows_entity,
+            # `.options(selectinload(...))` in a helper returning rows: they come with relatives.
+            "rows_options": bool(self.rows_entity) and any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "options"
+                for node in self.own_nodes),
+            "picks": _picking_parameters(self),
+            "page": _returns_page(self),
+            "annotated_query": _annotated_query(function.returns),
             "returns_optional": _optional_annotation(function.returns),
             "yields_session": self.yields_session,
             # `begin_transaction=True`, `session.begin()`, `config.begin_transaction(...)`:
@@ -391,6 +410,9 @@ class _FunctionScanner:
             return
         if isinstance(value, ast.Call):
             method = value.func.attr if isinstance(value.func, ast.Attribute) else None
+            built = dotted(value.func)
+            if built and built.rpartition(".")[2][:1].isupper() and not built.isupper():
+                self.constructed[name] = built  # `dbuser = User(...)`: a mapped class, perhaps
             if method in ("begin", "begin_nested", "get_transaction") and isinstance(value.func, ast.Attribute):
                 slot = self.slot(value.func.value)
                 if slot is not None and not _opens_inner_transaction(value):
@@ -409,6 +431,9 @@ class _FunctionScanner:
             if method == "query" or method in QUERY_BUILDERS and isinstance(receiver, ast.Name) and \
                     receiver.id in self.query_names:
                 self.query_names.add(name)
+                entity = _query_entity(value, self.query_entities)
+                if entity is not None:
+                    self.query_entities[name] = entity
             elif method in QUERY_BUILDERS and isinstance(receiver, ast.Name) and receiver.id in self.call_names:
                 self.call_names[name] = self.call_names[receiver.id]  # q = helper(...); q = q.filter(...)
             elif method is None and dotted(value.func):
@@ -426,9 +451,14 @@ class _FunctionScanner:
             slot = self.slot(func.value)
             if slot is not None and slot.startswith("l:") and method in COMMIT:
                 self.commits_local = True
+            if slot is not None and slot.startswith("p:"):
+                self._instance_event(slot, method, call)
             if slot is not None and not slot.startswith("l:"):
                 if method in WORK:
-                    self.work.append([slot, call.lineno])
+                    if not any(keyword.arg == "load" and isinstance(keyword.value, ast.Constant)
+                               and keyword.value.value is False for keyword in call.keywords):
+                        # (`merge(cached, load=False)` attaches a clean object: no work)
+                        self.work.append([slot, call.lineno])
                     return
                 if method in COMMIT:
                     self.commits.add(slot)
@@ -457,9 +487,29 @@ class _FunctionScanner:
         flags = ["commit-kw"] if any(keyword.arg and "commit" in keyword.arg for keyword in call.keywords) else []
         self.calls.append([callee, call.lineno, call.col_offset, arguments, *flags])
 
+    def _instance_event(self, slot: str, method: str, call: ast.Call) -> None:
+        """What a caller's session does to the objects this function gives it."""
+        first = call.args[0] if call.args else None
+        if method == "add" and isinstance(first, ast.Name):
+            self.instances[first.id] = (slot, "fresh")
+            built = self.constructed.get(first.id)
+            if built is not None:
+                self.instance_classes[first.id] = built
+        elif method in COMMIT:
+            for name, (held, state) in list(self.instances.items()):
+                if held == slot:
+                    self.instances[name] = (slot, "expired")
+        elif method == "refresh" and isinstance(first, ast.Name) and first.id in self.instances:
+            held, state = self.instances[first.id]
+            if held == slot and state == "expired" and len(call.args) == 1 and not call.keywords:
+                self.instances[first.id] = (slot, "refreshed")
+
     def _return(self, value: ast.AST) -> None:
         if isinstance(value, ast.Await):
             value = value.value
+        if isinstance(value, ast.Name) and value.id in self.instances and self.instances[value.id][1] != "fresh":
+            # `return user` after committing the caller's session: the caller gets it expired.
+            self.returned_instance = [*self.instances[value.id], self.instance_classes.get(value.id)]
         if isinstance(value, ast.Call) and _made_by(value) == "cast" and len(value.args) == 2:
             value = value.args[1]  # `return cast("Session", self._session_maker())`
         if isinstance(value, ast.Call):
@@ -475,6 +525,7 @@ class _FunctionScanner:
                 self.returns.add("none-by-key")
             elif method in ROWS:
                 self.returns.add("rows")
+                self.rows_entity = _query_entity(value.func.value, self.query_entities)  # type: ignore[attr-defined]
             elif method == "query" and self.slot(value.func.value) is not None:  # type: ignore[attr-defined]
                 self.returns.add("query")
             elif method in QUERY_BUILDERS:
@@ -517,6 +568,46 @@ class _FunctionScanner:
 _BUILTINS = frozenset("""len isinstance str int float bool list dict set tuple print repr range
 enumerate zip sorted reversed min max sum any all getattr setattr hasattr type super iter next
 open format round abs map filter id hash vars dir issubclass callable""".split())
+
+
+def _query_entity(node: ast.AST, known: Dict[str, str]) -> Optional[str]:
+    """`User` of `session.query(User)`, `select(User)`, or of a chain of builders on one of
+    them or on a name `known` maps (`q = q.filter(...)`); None when it selects anything else."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_BUILDERS:
+        node = node.func.value
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    if isinstance(node, ast.Call) and _last_name(node.func) in ("query", "select") and len(node.args) == 1 \
+            and not node.keywords:
+        entity = dotted(node.args[0])
+        return entity if entity and (entity == "cls" or entity.rpartition(".")[2][:1].isupper()) else None
+    return None
+
+
+def _session_wrapper(classdef: ast.ClassDef) -> Optional[str]:
+    """A class used as `with GetDB() as db:` whose `__enter__` returns a session it made
+    (`self.db = SessionLocal()` then `return self.db`) and whose `__exit__` closes it:
+    "commits" when `__exit__` also commits, "plain" otherwise; None for any other class."""
+    methods = {item.name: item for item in classdef.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    enter = methods.get("__enter__") or methods.get("__aenter__")
+    if enter is None:
+        return None
+    made = {target.attr for method in methods.values() for node in ast.walk(method) if isinstance(node, ast.Assign)
+            and _makes_session(node.value)
+            for target in node.targets if isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name) and target.value.id == "self"}
+    returned = [node.value for node in ast.walk(enter) if isinstance(node, ast.Return) and node.value is not None]
+    if not returned or not all(
+            _makes_session(value) or isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+            and value.value.id == "self" and value.attr in made for value in returned):
+        return None
+    leave = methods.get("__exit__") or methods.get("__aexit__")
+    called = {node.func.attr for node in ast.walk(leave) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute)} if leave is not None else set()
+    # Only a wrapper that closes the session ends it with the block.
+    if "close" not in called:
+        return None
+    return "commits" if "commit" in called else "plain"
 
 
 def _makes_session(value: ast.AST) -> bool:
@@ -669,3 +760,309 @@ def _is_get(call: ast.Call) -> bool:
 
 def _passable(slot: str) -> bool:
     return slot.startswith(("p:", "g:", "m:"))
+
+
+# == Mapped classes (ORM30x across modules) =======================================================
+# What a module says about its classes that another module's rows need: the relationships a
+# class declares (and the backrefs it puts on other classes), its table and foreign keys (to
+# tell one row from a collection), its metaclass (`Model.q` as a metaclass property), its
+# `query_property()` attributes, and the Python properties whose body runs a query. Read from
+# the class bodies' top-level statements only (and the bodies of those properties): no walk
+# of the whole module. Resolved across modules by `project/mapped_classes.py`.
+
+_RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "Relationship"})
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "hybrid_property", "reify"})
+# Methods that run the query they are called on.
+_RUNS_QUERY = frozenset({"all", "first", "one", "one_or_none", "count", "scalar", "get", "scalars",
+                         "execute", "exists", "scalar_one", "scalar_one_or_none", "fetchall"})
+
+
+def mapped_class_facts(tree: ast.Module) -> Dict[str, object]:
+    """`{"classes": {name: {...}}, "assigned": {name: {...}}}`, the mapped-class facts of a
+    module; each class entry has `rels` (attribute -> [target, uselist, secondary,
+    annotation shape, lazy]), `backrefs` ([target, attribute, uselist, lazy, forward
+    attribute]), `table`, `fks`, `meta`, `query_attrs` and `props` (property -> the
+    `self.<attr>.<method>()` calls and direct queries its body runs)."""
+    classes: Dict[str, Dict[str, object]] = {}
+    metas: Dict[str, str] = {}  # `Base = declarative_base(metaclass=M)`
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            entry = _mapped_class(statement)
+            if entry:
+                classes[statement.name] = entry
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                meta = _keyword_dotted(value, "metaclass")
+                if meta:
+                    metas[target.id] = meta
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and isinstance(value, ast.Call):
+                # `Package.last_build = relationship(Build, uselist=False)` after the class.
+                relationship = _relationship_fact(value, None)
+                if relationship is not None:
+                    entry = classes.setdefault(target.value.id, _empty_mapped())
+                    entry["rels"][target.attr] = relationship  # type: ignore[index]
+    return {"classes": classes, "metas": metas} if classes or metas else {}
+
+
+def _empty_mapped() -> Dict[str, object]:
+    return {"rels": {}, "backrefs": [], "table": None, "fks": [], "meta": None, "query_attrs": [], "props": {}}
+
+
+def _mapped_class(classdef: ast.ClassDef) -> Dict[str, object]:
+    entry = _empty_mapped()
+    meta = next((dotted(keyword.value) for keyword in classdef.keywords if keyword.arg == "metaclass"), None)
+    for decorator in classdef.decorator_list:  # `@as_declarative(metaclass=_ModelMeta)`
+        if isinstance(decorator, ast.Call):
+            meta = meta or _keyword_dotted(decorator, "metaclass")
+    entry["meta"] = meta
+    for statement in classdef.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if any(_last_name(_callee(d)) in _PROPERTY_DECORATORS for d in statement.decorator_list):
+                runs = _queries_run(statement)
+                if runs:
+                    entry["props"][statement.name] = runs  # type: ignore[index]
+            continue
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name):
+            name, value, annotation = statement.targets[0].id, statement.value, None
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name, value, annotation = statement.target.id, statement.value, statement.annotation
+        else:
+            continue
+        if name == "__tablename__" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            entry["table"] = value.value
+            continue
+        if value is None:
+            continue
+        entry["fks"].extend(_foreign_key_targets(value))  # type: ignore[attr-defined]
+        if not isinstance(value, ast.Call):
+            continue
+        if _last_name(value.func) == "query_property":
+            entry["query_attrs"].append(name)  # type: ignore[attr-defined]
+            continue
+        relationship = _relationship_fact(value, annotation)
+        if relationship is None:
+            continue
+        entry["rels"][name] = relationship  # type: ignore[index]
+        backref = _keyword_value(value, "backref")
+        if backref is not None and relationship[0]:
+            if isinstance(backref, ast.Constant) and isinstance(backref.value, str):
+                entry["backrefs"].append([relationship[0], backref.value, None, "select", name])  # type: ignore[attr-defined]
+            elif isinstance(backref, ast.Call) and _last_name(backref.func) == "backref" and backref.args \
+                    and isinstance(backref.args[0], ast.Constant) and isinstance(backref.args[0].value, str):
+                entry["backrefs"].append([relationship[0], backref.args[0].value,  # type: ignore[attr-defined]
+                                          _literal_text(_keyword_value(backref, "uselist")),
+                                          _literal_text(_keyword_value(backref, "lazy")) or "select", name])
+    if not (entry["rels"] or entry["table"] or entry["fks"] or entry["meta"] or entry["query_attrs"] or entry["props"]
+            or entry["backrefs"]):
+        return {}
+    return entry
+
+
+def _relationship_fact(call: ast.Call, annotation: Optional[ast.AST]) -> Optional[List[object]]:
+    """[target, uselist, secondary?, annotated shape, lazy] of a `relationship()` call."""
+    if _last_name(call.func) not in _RELATIONSHIP_CALLS:
+        return None
+    target: Optional[str] = None
+    if call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            target = first.value
+        else:
+            target = dotted(first)
+    shape, annotated = _annotated_relationship(annotation)
+    target = target or annotated
+    return [target, _literal_text(_keyword_value(call, "uselist")), _keyword_value(call, "secondary") is not None,
+            shape, _literal_text(_keyword_value(call, "lazy")) or "select"]
+
+
+_COLLECTION_NAMES = frozenset({"List", "list", "Set", "set", "Sequence", "MutableSequence", "Collection",
+                               "Iterable", "FrozenSet", "frozenset", "tuple", "Tuple", "Dict", "dict", "Mapping"})
+
+
+def _annotated_relationship(annotation: Optional[ast.AST]) -> Tuple[Optional[str], Optional[str]]:
+    """("many" | "one" | None, the target class) of `Mapped[List[X]]`, `Mapped[X]`,
+    `Mapped[Optional[X]]`, `Mapped["X"]`."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None, None
+    if not (isinstance(annotation, ast.Subscript) and _last_name(annotation.value) in (
+            "Mapped", "DynamicMapped", "WriteOnlyMapped")):
+        return None, None
+    inner = annotation.slice
+    if isinstance(inner, ast.Subscript):
+        head = _last_name(inner.value)
+        argument = inner.slice
+        if isinstance(argument, ast.Tuple):
+            return None, None
+        name = argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
+            else dotted(argument)
+        if head in _COLLECTION_NAMES:
+            return "many", name
+        if head == "Optional":
+            return "one", name
+        return None, None
+    if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+        return ("one", inner.value) if inner.value.isidentifier() else (None, None)
+    name = dotted(inner)
+    return ("one", name) if name else (None, None)
+
+
+def _foreign_key_targets(value: ast.AST) -> List[str]:
+    """`"table.column"` or `Class.column` of every `ForeignKey(...)` in a column declaration."""
+    found: List[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            if _last_name(node.func) == "ForeignKey" and node.args:
+                first = node.args[0]
+                text = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else dotted(first)
+                if text:
+                    found.append(text)
+            stack.extend(node.args)
+            stack.extend(keyword.value for keyword in node.keywords)
+    return found
+
+
+def _queries_run(function: ast.AST) -> List[List[str]]:
+    """The queries a property's body runs: ["self", attr, method] for `self.<attr>.<method>()`
+    (a query when `<attr>` is a `lazy="dynamic"` relationship) and ["query", method] for a
+    run method on a chain through `.query` / `session` / `select()`."""
+    runs: List[List[str]] = []
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RUNS_QUERY):
+            continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
+                and receiver.value.id == "self":
+            runs.append(["self", receiver.attr, node.func.attr])
+            continue
+        chain = receiver
+        while True:
+            if isinstance(chain, ast.Call):
+                if _last_name(chain.func) in ("query", "select"):
+                    runs.append(["query", node.func.attr])
+                    break
+                chain = chain.func
+            elif isinstance(chain, ast.Attribute):
+                if chain.attr == "query" or (chain.attr == "session" and node.func.attr != "get"):
+                    runs.append(["query", node.func.attr])
+                    break
+                chain = chain.value
+            else:
+                break
+    return runs
+
+
+def _last_name(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
+    return next((keyword.value for keyword in call.keywords if keyword.arg == name), None)
+
+
+def _keyword_dotted(call: ast.Call, name: str) -> Optional[str]:
+    value = _keyword_value(call, name)
+    return dotted(value) if value is not None else None
+
+
+def _literal_text(node: Optional[ast.AST]) -> Optional[str]:
+    """`"dynamic"` -> dynamic, `True` -> True, anything computed -> `?`, absent -> None."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool)) or (
+            isinstance(node, ast.Constant) and node.value is None):
+        return str(node.value)
+    return "?"
+
+
+_PICKING_METHODS = frozenset({"get", "get_or_404", "filter_by", "filter", "where"})
+
+
+def _picking_parameters(scanner: "_FunctionScanner") -> List[str]:
+    """The parameters that pick the rows of the query a lookup helper runs and returns:
+    `session.get(Model, p)` / `Model.query.get(p)`, `.filter_by(name=p)`, `.filter(Col == p)`,
+    and `**kwargs` handed to `.filter_by(**kwargs)` (written `**kwargs`). A filter counts only
+    in a function that returns the rows (or the row) of a query; `.get()` runs where it is."""
+    returns_rows = bool(scanner.returns & {"rows", "none", "none-by-key"})
+    function = scanner.function
+    assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+    params = set(scanner.params) - {"self", "cls"}
+    kwargs = function.args.kwarg.arg if function.args.kwarg is not None else None
+    found: Set[str] = set()
+    for node in scanner.own_nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _PICKING_METHODS):
+            continue
+        method, receiver = node.func.attr, node.func.value
+        on_session = method in ("get", "get_or_404") and scanner.slot(receiver) is not None and len(node.args) == 2
+        if not on_session and not _on_query(receiver, scanner.query_names):
+            continue
+        if not returns_rows and method not in ("get", "get_or_404"):
+            continue  # a query built here and not returned: run elsewhere, or not at all
+        if method in ("get", "get_or_404"):
+            values: List[ast.AST] = list(node.args[-1:])
+        elif method == "filter_by":
+            values = []
+            for keyword in node.keywords:
+                if keyword.arg is None and isinstance(keyword.value, ast.Name) and keyword.value.id == kwargs:
+                    found.add(f"**{kwargs}")
+                elif keyword.arg is not None:
+                    values.append(keyword.value)
+        else:
+            values = [arg.comparators[0] for arg in node.args if isinstance(arg, ast.Compare)
+                      and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq) and isinstance(arg.left, ast.Attribute)]
+        found.update(value.id for value in values if isinstance(value, ast.Name) and value.id in params)
+    return sorted(found)
+
+
+def _annotated_query(annotation: Optional[ast.AST]) -> Optional[str]:
+    """`Query` / `orm.Query` of `-> Query` (the project checks it names SQLAlchemy's)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        text = annotation.value.strip()
+    else:
+        text = dotted(annotation) if annotation is not None else None
+    return text if text and text.rpartition(".")[2] == "Query" and text.replace(".", "").isidentifier() else None
+
+
+def _returns_page(scanner: "_FunctionScanner") -> bool:
+    """The function returns a query (or its rows) cut to a page, `.slice(start, stop)` or
+    `.offset(n)`, before any `.order_by()`: which rows the page holds is up to the database."""
+    if not scanner.returns & {"query", "rows"}:
+        return False
+    cuts: List[Tuple[int, int]] = []
+    orders: List[Tuple[int, int]] = []
+    for node in scanner.own_nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("slice", "offset", "order_by") \
+                and _on_query(node.func.value, scanner.query_names):
+            where = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+            (orders if node.func.attr == "order_by" else cuts).append(where)
+    return bool(cuts) and not any(order < min(cuts) for order in orders)
+
+
+def _on_query(node: ast.AST, query_names: Set[str]) -> bool:
+    """`node` is a query: a chain through `.query(...)`, `.query`, `select(...)`, or a local
+    name bound to a query."""
+    while True:
+        if isinstance(node, ast.Call):
+            if _last_name(node.func) in ("query", "select"):
+                return True
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "query":
+                return True
+            node = node.value
+        else:
+            return isinstance(node, ast.Name) and node.id in query_names
+# == end of mapped classes ========================================================================

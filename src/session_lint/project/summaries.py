@@ -22,7 +22,7 @@ module-level session), ``p:<param>`` or ``m:<attribute of self>``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 AMBIENT = "ambient"
 FunctionKey = Tuple[str, str]  # (file path, "name" or "Class.method")
@@ -35,7 +35,7 @@ _GENERIC_METHODS = frozenset("""get post put patch delete save create update add
 run execute close open start stop send load dump read write process handle validate clear reset
 set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
 _MAX_ROUNDS = 12
-_SAYS_NOTHING = (None, [], [], [], [], [], False, False, False, False, False, False, False, None, False)
+_SAYS_NOTHING = (None, [], [], [], [], [], False, False, False, False, False, False, False, None, False, None)
 
 
 @dataclass
@@ -58,6 +58,11 @@ class Summary:
     refines: Optional[str] = None  # returns its parameter's query, refined (`return q.options(...)`)
     context_manager: bool = False  # decorated with @contextmanager / @asynccontextmanager
     returns_session: bool = False  # returns a new session it made (`return self._maker()`)
+    # Returns an object it added to the caller's session and then committed: (the session's
+    # slot, "expired" | "refreshed"); refreshed objects have their columns, not their lazy
+    # relationships.
+    returns_instance: Optional[Tuple[str, str]] = None
+    instance_class: Optional[str] = None  # the class it built the object from, as written there
     calls_work: bool = False  # calls a project function that leaves work in a session it passes
     ambient_label: str = ""  # how the ambient session is written where this function reaches it
     # The lines of the work (add/delete/merge, or a call that leaves work) by slot.
@@ -85,6 +90,7 @@ class ProjectSummaries:
         self._by_method: Dict[str, List[FunctionKey]] = {}
         self._callers: Optional[Dict[FunctionKey, List[CallSite]]] = None
         self._lost: Dict[FunctionKey, bool] = {}
+        self._instance_returners: Optional[FrozenSet[str]] = None
         self._compute()
 
     # -- resolution -------------------------------------------------------------------------
@@ -191,6 +197,30 @@ class ProjectSummaries:
                 found = self.class_of(file, ".".join([name, *parts[1:]]), depth + 1)
                 if found is not None:
                     return found
+        return None
+
+    def instance_returners(self) -> FrozenSet[str]:
+        """Last names of the functions whose summary has `returns_instance`."""
+        if self._instance_returners is None:
+            self._instance_returners = frozenset(
+                key[1].rpartition(".")[2] for key, summary in self.summaries.items() if summary.returns_instance)
+        return self._instance_returners
+
+    def session_wrapper(self, path: str, dotted: str) -> Optional[str]:
+        """"commits"/"plain" when `dotted` (written in module `path`) names a project class
+        whose `__enter__` returns a session it made (`with GetDB() as db:`), through its
+        bases; None otherwise."""
+        found = self.class_of(path, dotted)
+        seen: Set[Tuple[str, str]] = set()
+        while found is not None and found not in seen and len(seen) < 8:
+            seen.add(found)
+            info = self.facts.get(found[0], {}).get("classes", {}).get(found[1], {})
+            if info.get("session_wrapper"):
+                return info["session_wrapper"]
+            if "__enter__" in info.get("methods", ()) or "__aenter__" in info.get("methods", ()):
+                return None
+            found = next((base for base in (self.class_of(found[0], name) for name in info.get("bases", ()))
+                          if base is not None), None)
         return None
 
     def has_query_property(self, path: str, dotted: str) -> bool:
@@ -312,6 +342,9 @@ class ProjectSummaries:
         summary.returns_none = ("none" in returns or "none-by-key" in returns) and bool(info.get("returns_optional"))
         summary.returns_rows = "rows" in returns
         summary.returns_session = "session" in returns
+        instance = info.get("returns_instance")
+        summary.returns_instance = (instance[0], instance[1]) if instance else None
+        summary.instance_class = instance[2] if instance and len(instance) > 2 else None
         summary.returns_query = "query" in returns
         refined = [item[len("refines:"):] for item in returns if item.startswith("refines:")]
         summary.refines = refined[0] if len(refined) == 1 and len(returns) == 1 else None
@@ -485,6 +518,9 @@ class ProjectSummaries:
                     or summary.returns_rows or summary.returns_query or summary.returns_session
                     or summary.yields_session or summary.refines is not None):
                 names.update(qualname.split("."))
+        from .mapped_classes import lookup_names  # `Mailbox.get(id)`, `seen.search(...)`: lookup helpers
+
+        names |= lookup_names(self)
         # Names too short or too common to point at one function.
         return {name for name in names if len(name) > 3 and name not in _GENERIC_METHODS and not name.startswith("__")}
 
@@ -501,9 +537,13 @@ class ProjectSummaries:
             item = (entry, sorted(summary.commits), sorted(summary.flushes), sorted(summary.pending),
                     sorted(summary.escapes), sorted(summary.settles), summary.returns_none, summary.returns_rows,
                     scope, scope and summary.commits_own, scope and summary.context_manager, summary.returns_session,
-                    summary.returns_query, summary.refines, AMBIENT in summary.pending and self.lost(key))
+                    summary.returns_query, summary.refines, AMBIENT in summary.pending and self.lost(key),
+                    summary.returns_instance)
             if item != _SAYS_NOTHING:
                 yield (key, *item)
+        from .mapped_classes import fingerprint_items as mapped_items  # mapped classes (ORM30x)
+
+        yield from mapped_items(self.facts)
 
 
 def is_test_path(path: str) -> bool:

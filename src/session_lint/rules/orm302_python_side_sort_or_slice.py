@@ -38,7 +38,8 @@ class PythonSideSortOrSlice(Rule):
         rows = model.get(RowAnalysis)
         calls = model.tree.of_type(cst.Call)
         yield from reportable(model, chain(
-            (self._sorted(model, rows, call) or self._sort_in_place(model, rows, call) for call in calls),
+            (self._sorted(model, rows, call) or self._sort_in_place(model, rows, call)
+             or self._page_sorted(model, rows, call) for call in calls),
             (self._slice(model, rows, subscript) for subscript in model.tree.of_type(cst.Subscript)),
         ))
 
@@ -62,6 +63,26 @@ class PythonSideSortOrSlice(Rule):
             message=(f"every row of {quote(model, source.node)} is fetched and sorted in Python: "
                      f"order in the query with {order}{taken}"),
             hint=SLICE_HINT if limit else SORT_HINT,
+        )
+
+    def _page_sorted(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
+        """`sorted(page, key=...)` where `page` holds the rows of one page of a query that is
+        cut (`.offset()`, `.slice()`, a helper's page) before it is ordered, or a list made
+        from those rows one per row (`[to_dict(r) for r in page]`): Python then orders only
+        the rows the database happened to put in the page, not the whole result."""
+        if model.scopes.qualified_name(call.func) != "builtins.sorted" or not call.args \
+                or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        source = _page_rows(model, rows, call.args[0].value)
+        if source is None:
+            return None
+        return Finding(
+            node=call,
+            message=(f"`sorted()` orders only the rows of one page ({quote(model, source.node)}): the query is "
+                     f"cut to a page before any `.order_by()`, so which rows the page holds is the database's "
+                     f"arbitrary choice; order the query first and page it after (`.order_by(...)` then "
+                     f"`.offset()`/`.limit()`)"),
+            hint="a page of an unordered query holds arbitrary rows; sorting them cannot give the page the user asked for",
         )
 
     def _sort_in_place(self, model: SemanticModel, rows: RowAnalysis, call: cst.Call) -> Optional[Finding]:
@@ -102,6 +123,22 @@ class PythonSideSortOrSlice(Rule):
             message=f"every row of {quote(model, source.node)} is fetched to use only {what}: {instead}",
             hint=SLICE_HINT,
         )
+
+
+def _page_rows(model: SemanticModel, rows: RowAnalysis, node: cst.BaseExpression) -> Optional[RowSource]:
+    """The rows of an unordered page that `node` holds: the rows themselves, or a list
+    comprehension making one item per row of them (directly or through the local name it
+    was assigned to, in straight-line code)."""
+    source = rows.source(node)
+    if source is None and isinstance(node, cst.Name):
+        binding = rows.reaching_binding(node)
+        node = binding.value if binding is not None and binding.value is not None else node
+    if source is None and isinstance(node, cst.ListComp) and node.for_in.inner_for_in is None \
+            and not node.for_in.ifs and node.for_in.asynchronous is None:
+        source = rows.source(node.for_in.iter)
+    if source is None or source.related is not None or not source.value.is_unordered_page:
+        return None
+    return source
 
 
 def _sort_key(model: SemanticModel, call: cst.Call, source: Optional[RowSource],

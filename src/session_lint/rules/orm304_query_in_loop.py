@@ -80,8 +80,17 @@ class QueryInLoop(Rule):
         queries = model.get(QueryValues)
         yield from reportable(model, (self._query_in_loop(model, queries, call)
                                       for call in model.tree.of_type(cst.Call)))
-        yield from reportable(model, (self._lazy_load_in_loop(model, attribute)
-                                      for attribute in model.tree.of_type(cst.Attribute)))
+        # One finding per relationship (or querying property) and loop: `event.asset.name`,
+        # `event.asset.uri` on the same row load `event.asset` once.
+        reported: Set[tuple] = set()
+        for finding in reportable(model, (self._lazy_load_in_loop(model, attribute)
+                                          for attribute in model.tree.of_type(cst.Attribute))):
+            read = finding.node
+            key = (model.tree.order_of(_lazy_loop(model, read)), model.source_of(read)) \
+                if isinstance(read, cst.Attribute) else None
+            if key is None or key not in reported:
+                reported.add(key)
+                yield finding
         yield from reportable(model, (self._same_query_every_turn(model, queries, name)
                                       for name in _query_runs(model, queries)))
 
@@ -120,12 +129,35 @@ class QueryInLoop(Rule):
         read (`lazy="select"`, the default) on every row of a query runs one SELECT per row."""
         rows = model.get(RowAnalysis)
         relationship = rows.relationship_of(attribute)
-        if relationship is None or relationship.loading != LAZY or _is_assigned(model, attribute):
+        if relationship is None:
+            return self._querying_property_in_loop(model, attribute)
+        if relationship.loading != LAZY or _is_assigned(model, attribute):
             return None
         loop = _item_loop(model, attribute.value, attribute)
         if loop is None:
             return None
         return _lazy_finding(model, attribute, attribute, relationship, loop)
+
+    def _querying_property_in_loop(self, model: SemanticModel, attribute: cst.Attribute) -> Optional[Finding]:
+        """`[s for s in submissions if not s.seen]`, where `seen` is a Python property of the
+        row's class (in another module) whose body runs a query: one query per row."""
+        if not isinstance(attribute.value, cst.Name) or not model.get(Relationships).may_query(attribute.attr.value) \
+                or _is_assigned(model, attribute):
+            return None
+        rows = model.get(RowAnalysis)
+        entity = rows.instance_entity(attribute.value)
+        if entity is None or not model.get(Relationships).property_queries(entity, attribute.attr.value):
+            return None
+        loop = _item_loop(model, attribute.value, attribute)
+        if loop is None:
+            return None
+        return Finding(
+            node=attribute,
+            message=(f"{quote(model, attribute)} is a property of `{entity}` that runs a query, read once per "
+                     f"row of {quote(model, _iterable(loop))}: one query per row; compute it for every row "
+                     f"in the query that loads them (a join, a correlated subquery or a `column_property()`)"),
+            hint=HINT,
+        )
 
     def _query_in_loop(self, model: SemanticModel, queries: QueryValues, call: cst.Call) -> Optional[Finding]:
         selectors = _selectors(model, queries, call)
@@ -144,7 +176,7 @@ class QueryInLoop(Rule):
             return None
         helper = _local_function(model, call)
         if helper is None:
-            return None
+            return self._project_lookup_in_loop(model, call)
         arguments = _arguments_by_parameter(helper, call)
         lazy = _lazy_load_through(model, helper, call, arguments)
         if lazy is not None:
@@ -164,6 +196,24 @@ class QueryInLoop(Rule):
                      f"`{helper.name.value}()` selects rows by `{parameter}` (line {model.line_of(query)}); "
                      f"load them all in one query with `.in_(...)` over every item, then look the rows "
                      f"up in a dict"),
+            hint=HINT,
+        )
+
+    def _project_lookup_in_loop(self, model: SemanticModel, call: cst.Call) -> Optional[Finding]:
+        """`Mailbox.get(mailbox_id)` in a loop over ids, where the function (of another module,
+        or a classmethod of a base) looks rows up by the parameter the loop's item reaches."""
+        picked = _project_picks(model, call)
+        loop = _loop_passing(model, call, picked)
+        if loop is None:
+            return None
+        names = model.get(LoopVariables).names_of(loop)
+        parameter = next(p for p, argument in picked.items() if names_in(argument) & names)
+        shown = "its keyword arguments" if parameter.startswith("**") else f"`{parameter}`"
+        return Finding(
+            node=call,
+            message=(f"{quote(model, call)} runs one query per item of {quote(model, _iterable(loop))}: "
+                     f"the project function selects rows by {shown}; load them all in one query with "
+                     f"`.in_(...)` over every item, then look the rows up in a dict"),
             hint=HINT,
         )
 
@@ -330,6 +380,12 @@ def _loads_related(model: SemanticModel, source) -> bool:  # type: ignore[no-unt
     return False
 
 
+def _lazy_loop(model: SemanticModel, read: cst.Attribute) -> cst.CSTNode:
+    """The loop whose variable `read` reads a relationship of (the read itself otherwise)."""
+    loop = _item_loop(model, read.value, read)
+    return loop if loop is not None else read
+
+
 def _is_assigned(model: SemanticModel, attribute: cst.Attribute) -> bool:
     """`post.author = user` sets the relationship instead of reading it."""
     parent = model.tree.parent_of(attribute)
@@ -442,6 +498,33 @@ def _arguments_by_parameter(helper: cst.FunctionDef, call: cst.Call) -> Dict[str
     return found
 
 
+def _project_picks(model: SemanticModel, call: cst.Call) -> Dict[str, cst.BaseExpression]:
+    """{parameter: argument} for the arguments of `call` that pick the rows a project lookup
+    function returns (its `picks` facts); empty when it writes anything or is named for a
+    change (`create_user(name)`)."""
+    from ..semantic.project_calls import ProjectCalls
+
+    calls = model.get(ProjectCalls)
+    callee = calls.callee(call)
+    if callee is None or callee.pending or callee.commits or callee.flushes or _is_writing_name(callee.name):
+        return {}
+    path, qualname = callee.key
+    picks = calls.summaries.facts[path]["functions"][qualname].get("picks") or []  # type: ignore[union-attr]
+    found: Dict[str, cst.BaseExpression] = {}
+    if not picks:
+        return found
+    kwargs = next((p for p in picks if p.startswith("**")), None)
+    for argument in call.args:
+        if argument.star:
+            continue
+        slot = calls.parameter_for(call, argument, callee)
+        if slot is not None and slot[2:] in picks:
+            found[slot[2:]] = argument.value
+        elif slot is None and kwargs is not None and argument.keyword is not None:
+            found[kwargs] = argument.value  # `Summary.all(run_id=...)` into `filter_by(**kwargs)`
+    return found
+
+
 def _picking_queries(model: SemanticModel, queries: QueryValues,
                      helper: cst.FunctionDef) -> Dict[str, cst.Call]:
     """{parameter: the query it picks rows of} for the queries `helper` runs once per call
@@ -456,7 +539,14 @@ def _picking_queries(model: SemanticModel, queries: QueryValues,
         derived = _derived_names(helper, names)
         for call in _own_calls(model, helper):
             selectors = _selectors(model, queries, call)
-            if not selectors or _latest_of_each(queries, call) or _session_opened_in(model, call, helper):
+            if not selectors:
+                # `Summary.all(run_id=other.id)`: a project lookup picked by the parameter
+                for argument in _project_picks(model, call).values():
+                    for name in names:
+                        if names_in(argument) & derived[name]:
+                            found.setdefault(name, call)
+                continue
+            if _latest_of_each(queries, call) or _session_opened_in(model, call, helper):
                 continue
             for name in names:
                 carried = derived[name]
@@ -505,8 +595,9 @@ def _looks_up(model: SemanticModel, helper: cst.FunctionDef) -> bool:
         elif isinstance(node, cst.Call):
             func = node.func
             name = _called_name(func)
-            if name in _WRITING_CALLS or _is_writing_name(name):
-                return False
+            if name in _WRITING_CALLS or _is_writing_name(name) and not (
+                    isinstance(func, cst.Name) and (model.scopes.qualified_name(func) or "").startswith("builtins.")):
+                return False  # (a builtin named like a change, `set(items)`, builds a value)
         elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del)):
             target = node.target if not isinstance(node, cst.Del) else node.target
             if isinstance(target, (cst.Attribute, cst.Subscript)) and not _is_local_collection(model, target):

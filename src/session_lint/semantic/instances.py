@@ -101,6 +101,10 @@ class ExpiredUse:
     # The end of the session (the `with` statement, a `close()` call); None while it is open.
     ended_by: Optional[cst.CSTNode] = field(repr=False)
     owner: cst.CSTNode = field(repr=False)  # the function (or module) it happens in
+    # The read is of a lazy relationship: `refresh()` after the commit would not load it.
+    relationship: bool = False
+    # `refresh()` after the commit loaded the columns: only a lazy relationship fails.
+    columns_only: bool = False
 
 
 class InstanceAnalysis:
@@ -151,6 +155,9 @@ class InstanceAnalysis:
             return _expiry(factory.is_async, own, f"`{self.model.source_of(creation.node)}`")
         if factory.kind != "sessionmaker":
             return None
+        if factory.closed_by_project:
+            # `with GetDB() as db:`: the wrapper's factory is the project's.
+            return Expiry(factory.is_async, self._project_default(factory.is_async), "the session factory")
         if factory.call is not None:
             return _expiry(factory.is_async, self._maker_setting(factory.call), self._maker_label(factory.call))
         return _expiry_from_info(factory.info, factory.is_async) if factory.info is not None else None
@@ -324,6 +331,17 @@ class InstanceAnalysis:
             for item in statement.items:
                 if any(effect[0] == "commit" for effect in self.with_exits_of_item(item, statement)):
                     self._add_owner(owners, statement, None)
+        from .project_calls import ProjectCalls
+
+        project = self.model.get(ProjectCalls)
+        returners = project.instance_returners()
+        if returners:
+            for call in tree.of_type(cst.Call):
+                func = call.func
+                last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(
+                    func, cst.Name) else None
+                if last in returners and project.returned_instance(call) is not None:
+                    self._add_owner(owners, call, None)
         return list(owners)
 
     def _add_owner(self, owners: Dict[cst.CSTNode, None], node: cst.CSTNode,
@@ -371,6 +389,10 @@ class Held(NamedTuple):
     model: Optional[str]  # the mapped class, when known: a later load of that class refreshes it
     commit: Optional[cst.CSTNode]  # what expired it; None while it is fresh
     end: Optional[cst.CSTNode]  # what ended its session; None while the session is open
+    # `refresh()` after the commit loaded its columns again, not its lazy relationships.
+    columns_only: bool = False
+    # The project's mapped class (file, name) of an object a project function returned.
+    project_class: Optional[Tuple[str, str]] = None
 
 
 class Wrote(NamedTuple):
@@ -422,7 +444,7 @@ class _InstanceFlow(ForwardAnalysis):
     def _reload(state: State, key: str, model: Optional[str]) -> State:
         """A load through the open session refreshes the expired instances it returns again."""
         return frozenset(
-            fact._replace(commit=None)
+            fact._replace(commit=None, columns_only=False)
             if isinstance(fact, Held) and fact.key == key and fact.end is None
             and (model is None or fact.model is None or fact.model == model)
             else fact
@@ -564,6 +586,10 @@ class _InstanceFlow(ForwardAnalysis):
         source = self._source(value)
         if source is not None:
             return self._hold(state, name, source.session, source.many, source.model)
+        returned = self._returned_by_helper(value)
+        if returned is not None:
+            call, ref, refreshed, project_class = returned
+            return self._forget(state, name) | {Held(name, ref.key, False, None, call, None, refreshed, project_class)}
         alias = value.value if isinstance(value, cst.Name) else None
         element = _subscripted_name(value)
         copied = set()
@@ -575,6 +601,26 @@ class _InstanceFlow(ForwardAnalysis):
             elif fact.name == element and fact.many:
                 copied.add(fact._replace(name=name, many=False))
         return state | copied
+
+    def _returned_by_helper(self, value: cst.BaseExpression
+                            ) -> Optional[Tuple[cst.Call, SessionRef, bool, Optional[Tuple[str, str]]]]:
+        """`crud.create_user(db, user)`: a project function that adds the object to the
+        session it is given, commits, and returns it (expired, or refreshed: columns only)."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return None
+        from .project_calls import ProjectCalls
+
+        found = self.model.get(ProjectCalls).returned_instance(value)
+        if found is None:
+            return None
+        argument, how, project_class = found
+        ref = self.sessions.session_of(argument.value)
+        if ref is None or not self.analysis.tracks(ref):
+            return None
+        self.refs[ref.key] = ref
+        return value, ref, how == "refreshed", project_class
 
     def _collect(self, container: str, element: cst.BaseExpression, state: State) -> State:
         """`container[key] = element` / `container.append(element)`: the container now holds
@@ -657,6 +703,12 @@ class _InstanceFlow(ForwardAnalysis):
             for fact in self.held(state, first.value):
                 state = self._end(state, fact.key, call, first.value)
             return state
+        if method == "refresh" and isinstance(first, cst.Name) and len(call.args) == 1 and any(
+                fact.commit is not None and fact.end is None and not fact.many for fact in self.held(state, first.value)):
+            # Columns loaded again; a lazy relationship stays unloaded until it is read.
+            return frozenset(fact._replace(columns_only=True) if isinstance(fact, Held) and fact.name == first.value
+                             and fact.commit is not None and fact.end is None and not fact.many else fact
+                             for fact in state)
         if method in ("add", "refresh") and isinstance(first, cst.Name):
             # Attached again (or loaded again): reads load from this session from now on.
             model = self.analysis.constructed_model(first)
@@ -708,9 +760,32 @@ class _InstanceFlow(ForwardAnalysis):
         if Wrote(name, attribute) in state and not element:
             return state
         for fact in self.held(state, name):
-            if fact.many == element:
-                self._use(fact, node, READ, self.model.source_of(node.value))
+            if fact.many != element or fact.commit is None:
+                continue
+            relationship = self._lazy_relationship(fact, attribute)
+            if relationship or not fact.columns_only:
+                self._use(fact, node, READ, self.model.source_of(node.value), relationship)
         return state
+
+    def _lazy_relationship(self, fact: Held, attribute: str) -> bool:
+        """`attribute` is a relationship loaded on first read: of the object's class when
+        known (this module's, or the project's), else of some mapped class of this module or
+        the project."""
+        from .project_calls import ProjectCalls
+        from .relationships import LAZY, Relationships
+
+        relationships = self.model.get(Relationships)
+        if not relationships.may_be(attribute):
+            return False
+        if fact.project_class is not None:
+            classes = self.model.get(ProjectCalls).classes
+            found_there = classes.relationship(fact.project_class, attribute) if classes is not None else None
+            return found_there is not None and found_there.loading == LAZY
+        if fact.model is not None:
+            found = relationships.of(fact.model, attribute)
+            if found is not None:
+                return found.loading == LAZY
+        return True
 
     def _is_read(self, node: cst.Attribute) -> bool:
         parent = self.model.tree.parent_of(node)
@@ -734,14 +809,16 @@ class _InstanceFlow(ForwardAnalysis):
             comp_for = comp_for.inner_for_in
         return env
 
-    def _use(self, fact: Held, node: cst.CSTNode, kind: str, name: Optional[str] = None) -> None:
+    def _use(self, fact: Held, node: cst.CSTNode, kind: str, name: Optional[str] = None,
+             relationship: bool = False) -> None:
         """Record a use of the instance(s) `fact` describes, under the name the code uses."""
-        if fact.commit is None:
-            return
+        if fact.commit is None or fact.columns_only and not relationship:
+            return  # a refreshed object handed on: its columns are there, its relationships unknown
         ref = self.refs[fact.key]
         expiry = self.analysis.expiry(ref)
         assert expiry is not None
-        self.uses.append(ExpiredUse(node, kind, name or fact.name, ref, expiry, fact.commit, fact.end, self.owner))
+        self.uses.append(ExpiredUse(node, kind, name or fact.name, ref, expiry, fact.commit, fact.end, self.owner,
+                                    relationship, fact.columns_only))
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -859,7 +936,11 @@ def how_expired(use: ExpiredUse, model: "SemanticModel") -> str:
     node = use.expired_by
     if isinstance(node, cst.Call):
         awaited = isinstance(model.tree.parent_of(node), cst.Await)
-        call = ("await " if awaited else "") + model.source_of(node)
+        call = ("await " if awaited else "") + _shortened(model.source_of(node))
+        if method_name(node) != "commit":  # a project function that commits the session it is given
+            state = "with only its columns loaded again" if use.columns_only else "expired"
+            return (f"`{call}` on line {model.line_of(node)} commits `{use.session.label}` "
+                    f"and returns `{use.name}` {state}")
         return f"`{call}` on line {model.line_of(node)} expired `{use.name}`"
     end = model.positions.range(node).end.line
     return f"the `{with_header(node, model)}` block committed when it ended on line {end}, expiring `{use.name}`"

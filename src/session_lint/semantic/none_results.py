@@ -96,7 +96,7 @@ def _existence_checked(model: "SemanticModel", call: cst.Call) -> bool:
 def _row_known_to_exist(model: "SemanticModel", call: cst.Call) -> bool:
     """The code around the lookup has just made sure the row is there (asked only for a
     call about to be reported): it wrote the row itself, or re-reads after get-or-create."""
-    return _written_here(model, call) or _read_again_after_insert(model, call)
+    return _written_here(model, call) or _read_again_after_insert(model, call) or _stored_by_helper(model, call)
 
 
 # -- the row was written just before ------------------------------------------------------------
@@ -150,6 +150,59 @@ def _written_here(model: "SemanticModel", call: cst.Call) -> bool:
                    or (column is not None and _attribute_of_written(model, expected, names, column))
                    for column, expected in conditions)
                for made in built)
+
+
+def _stored_by_helper(model: "SemanticModel", call: cst.Call) -> bool:
+    """The lookup reads back what a project function called just before stored: a function
+    that adds to (or commits) a session, given every value the lookup filters on
+    (`add_team_member(str(project.id), str(person.id))` then
+    `ProjectPersonLink.query.filter_by(project_id=project.id, person_id=person.id).first()`,
+    zou's Shotgun import)."""
+    queries = model.get(QueryValues)
+    entity = queries.entity_of(call)
+    value = queries.value_of(call)
+    if entity is None or value is None:
+        return False
+    if value.methods[-1:] == ("get",):
+        key = _get_key(model, call)
+        expected = [key] if key is not None else []
+    else:
+        restrictions = _restrictions(model, call)
+        if not restrictions:
+            return False
+        expected = []
+        for method, restricting in restrictions:
+            found = _equalities(model, method, restricting, entity)
+            if found is None:
+                return False
+            expected.extend(compared for _, compared in found)
+    wanted = {_compact(model.source_of(node)) for node in expected}
+    if not wanted:
+        return False
+    from .project_calls import ProjectCalls
+
+    project = model.get(ProjectCalls)
+    rows = model.get(RowAnalysis)
+    scope = _scope_node(model, call)
+    at = rows.position(call)
+    for other in calls_in(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+        if rows.position(other) >= at or not _always_runs_before(model, other, call):
+            continue
+        passed = {_compact(model.source_of(_unwrapped_str(arg.value))) for arg in other.args}
+        if not wanted <= passed:
+            continue
+        helper = project.callee(other)
+        if helper is not None and (helper.pending or helper.commits):
+            return True
+    return False
+
+
+def _unwrapped_str(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`project.id` for `str(project.id)`: the same key, as text."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "str" \
+            and len(node.args) == 1:
+        return node.args[0].value
+    return node
 
 
 def _session_key(model: "SemanticModel", value: QueryValue) -> Optional[str]:

@@ -3,13 +3,16 @@ from one module's libcst tree and answered by the project's function summaries
 (`project/summaries.py`), which see every module."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
 from .scopes import dotted_name
 
+_UNSET = object()
+
 if TYPE_CHECKING:
+    from ..project.mapped_classes import ProjectClasses
     from ..project.summaries import ProjectSummaries, Summary
     from . import SemanticModel
 
@@ -21,6 +24,7 @@ class ProjectCalls:
         self.model = model
         self.module = model.index.module_key(model.filename)
         self._callees: Dict[int, Optional["Summary"]] = {}
+        self._classes: Dict[str, object] = {}
 
     @property
     def summaries(self) -> Optional["ProjectSummaries"]:
@@ -70,13 +74,81 @@ class ProjectCalls:
         found = summaries.resolve(self.module, caller_name or "", target)  # type: ignore[arg-type]
         return summaries.summaries.get(found) if found is not None else None
 
-    def has_query_property(self, node: cst.BaseExpression) -> bool:
+    def has_query_property(self, node: cst.BaseExpression, attribute: str = "query") -> bool:
         """`Submission` in `Submission.query`, where a base class of the project got
-        `Base.query = db_session.query_property()`."""
+        `Base.query = db_session.query_property()`; `Switch` in `Switch.q`, where the
+        metaclass of its base has a property `q` returning `session.query(cls)`."""
         summaries = self.summaries
         target = dotted_name(node)
-        return summaries is not None and target is not None and summaries.has_query_property(
-            self.module, target)  # type: ignore[arg-type]
+        if summaries is None or target is None:
+            return False
+        if attribute == "query" and summaries.has_query_property(self.module, target):  # type: ignore[arg-type]
+            return True
+        key = self.mapped_class(target)
+        return key is not None and self.classes.query_attribute(key, attribute)  # type: ignore[union-attr]
+
+    # -- mapped classes of other modules (ORM30x) ---------------------------------------------------
+    @property
+    def classes(self) -> Optional["ProjectClasses"]:
+        summaries = self.summaries
+        if summaries is None:
+            return None
+        from ..project.mapped_classes import project_classes
+
+        return project_classes(summaries)
+
+    def mapped_class(self, dotted: str) -> Optional[Tuple[str, str]]:
+        """The project class (file, name) that `dotted`, as written in this module, names."""
+        classes = self.classes
+        if classes is None:
+            return None
+        key = self._classes.get(dotted, _UNSET)
+        if key is _UNSET:
+            key = classes.resolve(self.module, dotted)  # type: ignore[arg-type]
+            self._classes[dotted] = key
+        return key  # type: ignore[return-value]
+
+    def returns_page(self, callee: "Summary") -> bool:
+        """The function returns a query or rows cut to a page before any order (`page` facts)."""
+        path, qualname = callee.key
+        return bool(self.summaries.facts[path]["functions"][qualname].get("page"))  # type: ignore[union-attr]
+
+    def annotated_query(self, callee: "Summary") -> bool:
+        """The function says it returns SQLAlchemy's legacy `Query` (`-> Query`, with `Query`
+        imported from `sqlalchemy.orm` or Flask-SQLAlchemy, or `orm.Query`)."""
+        path, qualname = callee.key
+        module = self.summaries.facts[path]  # type: ignore[union-attr]
+        text = module["functions"][qualname].get("annotated_query")
+        if not text:
+            return False
+        head = text.split(".")[0]
+        if head in module["classes"] or head in module.get("assigned", {}):
+            return False  # the module's own `Query`
+        imported = module["imports"].get(head)
+        origin = (imported[0] or "") + "." + (imported[1] or "") if imported else ""
+        return origin.startswith(("sqlalchemy", "flask_sqlalchemy"))
+
+    def loads_options(self, callee: "Summary") -> bool:
+        """The rows the function returns come from a query with loader `.options(...)`."""
+        path, qualname = callee.key
+        return bool(self.summaries.facts[path]["functions"][qualname].get("rows_options"))  # type: ignore[union-attr]
+
+    def rows_entity(self, call: cst.Call) -> Optional[str]:
+        """The class whose rows the project function `call` runs returns (`return
+        session.query(User)....all()`), by its name; for `Model.all(...)` of a classmethod
+        that queries `cls`, the class it is called on."""
+        callee = self.callee(call)
+        if callee is None or not callee.returns_rows:
+            return None
+        path, qualname = callee.key
+        entity = self.summaries.facts[path]["functions"][qualname].get("rows_entity")  # type: ignore[union-attr]
+        if not entity:
+            return None
+        if entity == "cls":
+            receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+            return dotted_name(receiver) if receiver is not None else None
+        key = self.classes.resolve(path, entity) if self.classes is not None else None
+        return key[1] if key is not None else None
 
     def parameter_for(self, call: cst.Call, argument: cst.Arg, callee: "Summary") -> Optional[str]:
         """The callee's parameter that `argument` of `call` binds, as a `p:<name>` slot."""
@@ -94,8 +166,10 @@ class ProjectCalls:
     def makes_session(self, call: cst.Call) -> Optional[str]:
         """A project function that makes a session: `self._create_session()` (returns one),
         `with tracked_db("op") as db` (a `@contextmanager` that yields one), or
-        `asynccontextmanager(get_db)()`. "commits" when it commits that session when the
-        block ends, "plain" otherwise, None when `call` makes no session we know of."""
+        `asynccontextmanager(get_db)()`, `with GetDB() as db` (a class whose `__enter__`
+        returns a session it made). "commits" when it commits that session when the block
+        ends, "plain" otherwise, with "+closes" when the block's end surely closes it; None
+        when `call` makes no session we know of."""
         inner = call.func
         if isinstance(inner, cst.Call) and len(inner.args) == 1 and self.model.scopes.qualified_name(
                 inner.func) in _CONTEXT_MANAGERS:
@@ -108,10 +182,42 @@ class ProjectCalls:
             return _scope(summary)
         callee = self.callee(call)
         if callee is None:
-            return None
+            return self._session_wrapper(call)
         if callee.returns_session:
             return "plain"
         return _scope(callee) if callee.context_manager else None
+
+
+    def _session_wrapper(self, call: cst.Call) -> Optional[str]:
+        """`GetDB()` in `with GetDB() as db:`, a project class whose `__enter__` returns a
+        session it made and whose `__exit__` ends it."""
+        summaries = self.summaries
+        target = dotted_name(call.func)
+        if summaries is None or target is None or not isinstance(self.model.tree.parent_of(call), cst.WithItem):
+            return None
+        wrapper = summaries.session_wrapper(self.module, target)  # type: ignore[arg-type]
+        return f"{wrapper}+closes" if wrapper is not None else None
+
+    def instance_returners(self) -> FrozenSet[str]:
+        """The last names of the project functions that return an object they committed in
+        the caller's session (a cheap first test before resolving a call)."""
+        summaries = self.summaries
+        return summaries.instance_returners() if summaries is not None else frozenset()
+
+    def returned_instance(self, call: cst.Call) -> Optional[Tuple[cst.Arg, str, Optional[Tuple[str, str]]]]:
+        """`crud.create_user(db, user)` returns an object it added to `db` and committed:
+        (the argument that passes the session, "expired" | "refreshed", the project class
+        the object is an instance of when known)."""
+        callee = self.callee(call)
+        if callee is None or callee.returns_instance is None:
+            return None
+        slot, state = callee.returns_instance
+        for argument in call.args:
+            if self.parameter_for(call, argument, callee) == slot:
+                classes = self.classes if callee.instance_class else None
+                key = classes.resolve(callee.key[0], callee.instance_class) if classes is not None else None  # type: ignore[arg-type]
+                return argument, state, key
+        return None
 
 
 def _scope(summary: Optional["Summary"]) -> Optional[str]:

@@ -74,7 +74,19 @@ class QueryValue:
     @property
     def is_limited(self) -> bool:
         """The database already returns few rows: `.limit()`, `.first()`, `.slice()`..."""
-        return any(m in ("limit", "slice", "fetch", "first", "get", "one", "one_or_none") for m in self.methods)
+        return any(m in ("limit", "slice", "fetch", "first", "get", "one", "one_or_none", "page") for m in self.methods)
+
+    @property
+    def is_unordered_page(self) -> bool:
+        """The rows are one page of a query cut before it is ordered (`.offset(n)`,
+        `.slice(a, b)`, or a helper's page): which rows the page holds is the database's
+        choice, so sorting them in Python orders an arbitrary subset."""
+        for method in self.methods:
+            if method == "order_by":
+                return False
+            if method in ("page", "offset", "slice"):
+                return True
+        return False
 
     @property
     def is_filtered(self) -> bool:
@@ -239,6 +251,9 @@ class QueryValues:
         if isinstance(node, cst.Attribute):
             if node.attr.value == "query" and (self._is_flask_model(node.value) or self._project_query_property(node.value)):
                 return QueryValue(QUERY, (), node)
+            if node.attr.value != "query" and _names_a_model(node.value) \
+                    and self._project_query_property(node.value, node.attr.value):
+                return QueryValue(QUERY, (), node)  # `Switch.q`: a metaclass property or `query_property()`
             return None
         if isinstance(node, cst.Name):
             return self._classify_name(node)
@@ -314,10 +329,10 @@ class QueryValues:
             return self._unresolved_receiver(call, method) or self._project_result(call)
         return _apply(inner, method, call)
 
-    def _project_query_property(self, node: cst.BaseExpression) -> bool:
+    def _project_query_property(self, node: cst.BaseExpression, attribute: str = "query") -> bool:
         from .project_calls import ProjectCalls
 
-        return self.model.get(ProjectCalls).has_query_property(node)
+        return self.model.get(ProjectCalls).has_query_property(node, attribute)
 
     def _project_result(self, call: cst.Call) -> Optional[QueryValue]:
         """What a project function returns, from its summary: a query (`return
@@ -329,10 +344,14 @@ class QueryValues:
             return None
         if callee.returns_none:
             return QueryValue(OPTIONAL, ("helper",), call)
+        # `page`: the helper cuts its query to a page before ordering it (`.slice(start, stop)`)
+        calls = self.model.get(ProjectCalls)
+        page = ("page",) if calls.returns_page(callee) else ()
         if callee.returns_rows:
-            return QueryValue(ROWS, ("helper",), call)
-        if callee.returns_query:
-            return QueryValue(QUERY, (), call)
+            options = ("options",) if calls.loads_options(callee) else ()
+            return QueryValue(ROWS, ("helper",) + page + options, call)
+        if callee.returns_query or calls.annotated_query(callee):
+            return QueryValue(QUERY, page, call)
         if callee.refines is not None:
             from .project_calls import ProjectCalls as Calls
 

@@ -49,7 +49,8 @@ class Relationship:
     target: str            # the class of the related rows: `Person`
     collection: bool       # a list of rows (True) or one row (False)
     loading: str           # LAZY, EAGER, QUERY or NEVER
-    node: cst.CSTNode = field(repr=False)  # the `relationship()` (or `backref()`) call
+    # the `relationship()` (or `backref()`) call; None for a class of another module
+    node: Optional[cst.CSTNode] = field(repr=False)
 
     @property
     def criterion(self) -> str:
@@ -73,19 +74,73 @@ class Relationships:
         self.model = model
         self._found: Optional[Dict[Tuple[str, str], Relationship]] = None
         self._attributes: Optional[FrozenSet[str]] = None
+        self._properties: Optional[FrozenSet[str]] = None
         self._classes: Dict[str, cst.ClassDef] = {}
         self._tables: Dict[str, str] = {}
 
     # -- questions ------------------------------------------------------------------------------
     def of(self, entity: str, attribute: str) -> Optional[Relationship]:
-        """The relationship `entity.attribute` (class names as written in this module)."""
-        return self._all().get((entity, attribute))
+        """The relationship `entity.attribute` (class names as written in this module); for a
+        class of another module, what the project model says of it."""
+        found = self._all().get((entity, attribute))
+        if found is None and entity not in self._classes:
+            return self._of_project(entity, attribute)
+        return found
 
     def may_be(self, attribute: str) -> bool:
-        """Some class of this module has a relationship called `attribute` (a cheap first test)."""
+        """Some class of this module, or of the project, has a relationship called
+        `attribute` (a cheap first test)."""
         if self._attributes is None:
-            self._attributes = frozenset(name for _, name in self._all())
+            names = {name for _, name in self._all()}
+            classes = self._project_classes()
+            if classes is not None:
+                names |= classes.attribute_names()
+            self._attributes = frozenset(names)
         return attribute in self._attributes
+
+    def knows(self, entity: str) -> bool:
+        """`entity` is a class of this module, or a mapped class of the project it names."""
+        return self.is_declared_here(entity) or self._project_class(entity) is not None
+
+    def may_query(self, attribute: str) -> bool:
+        """Some class of the project has a property `attribute` that may run a query (a
+        cheap first test before `property_queries`)."""
+        if self._properties is None:
+            classes = self._project_classes()
+            self._properties = classes.property_names() if classes is not None else frozenset()
+        return attribute in self._properties
+
+    def property_queries(self, entity: str, attribute: str) -> bool:
+        """`entity.attribute` is a Python property (of a class of another module) whose body
+        runs a query: reading it on a row runs that query."""
+        if self.is_declared_here(entity):
+            return False  # this module's classes: not followed here
+        key = self._project_class(entity)
+        classes = self._project_classes()
+        return key is not None and classes is not None and classes.property_queries(key, attribute)
+
+    # -- classes of other modules ---------------------------------------------------------------
+    def _project_classes(self):  # type: ignore[no-untyped-def]
+        from .project_calls import ProjectCalls
+
+        return self.model.get(ProjectCalls).classes
+
+    def _project_class(self, entity: str) -> Optional[Tuple[str, str]]:
+        from .project_calls import ProjectCalls
+
+        key = self.model.get(ProjectCalls).mapped_class(entity)
+        classes = self._project_classes()
+        return key if key is not None and classes is not None and classes.is_mapped(key) else None
+
+    def _of_project(self, entity: str, attribute: str) -> Optional[Relationship]:
+        classes = self._project_classes()
+        if classes is None or attribute not in classes.attribute_names():
+            return None
+        key = self._project_class(entity)
+        found = classes.relationship(key, attribute) if key is not None else None
+        if found is None:
+            return None
+        return Relationship(entity, attribute, found.target[1], found.collection, found.loading, None)
 
     def class_of_receiver(self, node: cst.BaseExpression) -> Optional[str]:
         """`Bill` for `self` (or `cls`) in a method written in the body of class `Bill`."""

@@ -169,7 +169,15 @@ class RowAnalysis:
                 and isinstance(binding.node, (cst.For, cst.CompFor)) and isinstance(binding.node.target, cst.Name):
             source = self.source(binding.value)
             entity = source.entity if source is not None else None
-        return entity if entity is not None and relationships.is_declared_here(entity) else None
+            if source is not None and entity is None and isinstance(source.value.root, cst.Call) \
+                    and "helper" in source.value.methods:
+                # `for user in crud.get_users(db)`: a project function returning rows of one
+                # class. (Only the rows' class: the rules that rewrite a query leave a
+                # helper's rows alone, its query serves other callers.)
+                from .project_calls import ProjectCalls
+
+                entity = self.model.get(ProjectCalls).rows_entity(source.value.root)
+        return entity if entity is not None and relationships.knows(entity) else None
 
     def _assigned(self, node: cst.BaseExpression) -> cst.BaseExpression:
         """The value the assignment reaching the name `node` assigned; `node` otherwise."""
@@ -187,14 +195,16 @@ class RowAnalysis:
     def _is_legacy(self, value: QueryValue) -> bool:
         root = value.root
         if isinstance(root, cst.Attribute):
-            return root.attr.value == "query"  # Flask-SQLAlchemy's `User.query`
+            # Flask-SQLAlchemy's `User.query`, a `query_property()`, a metaclass's `Model.q`
+            return "relationship" not in value.methods
         return (isinstance(root, cst.Call) and isinstance(root.func, cst.Attribute)
                 and root.func.attr.value == "query")
 
     def _selected(self, value: QueryValue) -> Tuple[Optional[str], Dict[str, str], bool]:
         """What the query selects: one entity, or named columns; and whether it groups rows."""
         root = value.root
-        if isinstance(root, cst.Attribute) and root.attr.value == "query":
+        if isinstance(root, cst.Attribute) and "relationship" not in value.methods:
+            # `User.query`, `Switch.q`: a class attribute that is a Query of the class
             arguments: Tuple[cst.BaseExpression, ...] = (root.value,)
             grouped = "group_by" in value.methods
         else:

@@ -66,6 +66,9 @@ class Factory:
     call: Optional[cst.Call] = field(default=None, repr=False, compare=False)
     # A session-scope context manager of this module: how it makes the session it yields.
     inner: Optional["Creation"] = field(default=None, repr=False, compare=False)
+    # A project class or function made it, and the `with` block's end closes it: its
+    # sessions expire on commit as the project's factories say.
+    closed_by_project: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,9 @@ class SessionAnalysis:
         # end) says more than the summary: `session_scope()` answers for it.
         if made_by_project is not None and self.session_scope(node) is None:
             label = self.source_of(func)
-            return Creation(node, Factory("sessionmaker", False, label), autocommit=made_by_project == "commits",
-                            scoped=False)
+            made, _, closes = made_by_project.partition("+")
+            return Creation(node, Factory("sessionmaker", False, label, closed_by_project=bool(closes)),
+                            autocommit=made == "commits", scoped=False)
         return None
 
     # -- session-scope context managers ---------------------------------------------------

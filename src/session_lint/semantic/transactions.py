@@ -607,7 +607,8 @@ class _UnsavedWorkFlow(SessionFlow):
         if ref.origin == TRANSACTION:
             # The session's transaction ends (close() rolls it back), or goes to someone who may end it.
             return _drop(state, key) if method in _TRANSACTION_ENDS or method == "handoff" else state
-        if method in WORK_METHODS or method == "execute" and is_write_statement(self.model, event.node):
+        if (method in WORK_METHODS and not _attaches_clean(event.node)
+                or method == "execute" and is_write_statement(self.model, event.node)):
             if any(key in keys for keys in self.autocommit) or not self._tracked(ref):
                 return state
             assert isinstance(event.node, cst.Call)
@@ -882,3 +883,10 @@ def _drop_expunged(model: "SemanticModel", state: State, key: str, expunge: cst.
 def _bound_by(ref: SessionRef, statement: cst.With) -> bool:
     return ref.binding is not None and ref.binding.statement is statement
 
+
+def _attaches_clean(node: cst.CSTNode) -> bool:
+    """`session.merge(cached, load=False)`: attaches an object that must have no pending
+    changes (SQLAlchemy refuses a dirty one): nothing for a commit to save."""
+    return isinstance(node, cst.Call) and any(
+        arg.keyword is not None and arg.keyword.value == "load" and isinstance(arg.value, cst.Name)
+        and arg.value.value == "False" for arg in node.args)
