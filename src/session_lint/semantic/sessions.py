@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Dict, FrozenSet, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -100,6 +100,8 @@ class SessionAnalysis:
         self.scopes = scopes
         self.source_of = source_of
         self.index = index
+        # `from .models import *` at module level: (module, level), found when first needed.
+        self._star_imports: Optional[List[Tuple[str, int]]] = None
         self.filename = filename
         # names whose bindings are being followed right now: `a = b; b = a` must not loop
         self._following: Set[Tuple[int, str]] = set()
@@ -344,7 +346,7 @@ class SessionAnalysis:
     def _session_of_name(self, node: cst.Name) -> Optional[SessionRef]:
         scope, bindings = self.scopes.bindings_of(node)
         if scope is None or not bindings:
-            return None
+            return self._star_imported_registry(node) if scope is None else None
         # The scoped_session registry object itself proxies add()/commit() to its session.
         maker = self._factory_from_bindings(bindings, node.value) if len(bindings) == 1 else None
         if maker is not None and maker.kind == "scoped_session":
@@ -379,6 +381,21 @@ class SessionAnalysis:
         if first.origin == WITH and len(refs) > 1:
             return None  # used outside every with-block that binds it: not certain
         return first
+
+    def _star_imported_registry(self, node: cst.Name) -> Optional[SessionRef]:
+        """`DBSession` bound by no statement of this module, in a module that does
+        `from .models import *`: the scoped session registry that module defines."""
+        if self._star_imports is None:
+            self._star_imports = [
+                (_module_text(statement.module), len(statement.relative))
+                for statement in self.scopes.tree.of_type(cst.ImportFrom)
+                if isinstance(statement.names, cst.ImportStar)
+                and isinstance(self.scopes.tree.owner_of(statement), cst.Module)]
+        for module, level in self._star_imports:
+            info = self.index.lookup(self.filename, module, level, node.value)
+            if info is not None and info.kind == "scoped_session":
+                return SessionRef(node.value, node.value, FRAMEWORK)
+        return None
 
     def _encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
         return self.scopes.tree.inside(node, outer)
@@ -509,3 +526,14 @@ def _comes_after(tree: TreeIndex, later: cst.CSTNode, earlier: cst.CSTNode) -> b
 
 def _assigns_none(binding: Binding) -> bool:
     return binding.kind in ("assign", "annassign") and isinstance(binding.value, cst.Name) and binding.value.value == "None"
+
+
+def _module_text(module: Optional[cst.BaseExpression]) -> str:
+    """`models.model` for `from .models.model import *`; "" for `from . import *`."""
+    if module is None:
+        return ""
+    if isinstance(module, cst.Name):
+        return module.value
+    if isinstance(module, cst.Attribute):
+        return f"{_module_text(module.value)}.{module.attr.value}"
+    return ""
