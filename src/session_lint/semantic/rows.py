@@ -36,6 +36,8 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _UNSET = object()
 # How many `name = <expression>` steps `locks_rows` follows back from a statement.
 _MAX_NAME_HOPS = 4
+# Loader options that load a relationship with its objects.
+_EAGER_OPTIONS = frozenset({"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class RowAnalysis:
         self.queries: QueryValues = model.get(QueryValues)
         self._loads: Optional[Dict[str, List[cst.Name]]] = None
         self._reaching: Dict[cst.Name, object] = {}
+        self._eager: Optional[Set[Tuple[str, str]]] = None
 
     # -- row sources ------------------------------------------------------------------------------
     def source(self, node: cst.BaseExpression) -> Optional[RowSource]:
@@ -127,9 +130,48 @@ class RowAnalysis:
         found = self.relationship_of(node)
         if found is None or not found.collection or found.loading != LAZY:
             return None
+        if self._handed_in(node.value) and (found.owner, found.attribute) in self._eager_loads():
+            # `def check(info): [t for t in info.tags if ...]` in a module that loads
+            # `selectinload(Info.tags)`: the callers' objects come with their rows.
+            return None
         value = QueryValue(ROWS, ("relationship",), node)
         related = f"with_parent({self.model.source_of(node.value)}, {found.owner}.{found.attribute})"
         return RowSource(node, value, found.target, {}, False, False, None, None, related)
+
+    def _handed_in(self, node: cst.BaseExpression) -> bool:
+        """`node` is a parameter of a private helper (`def _is_db_backed(self, info)`): the
+        module's own callers hand it the object, loaded as they load it. Not `self`: a model
+        method is called from anywhere (ihatemoney's `Bill.pay_each()` summed `self.owers`
+        in Python although one query of the module had `subqueryload(Bill.owers)`)."""
+        if not isinstance(node, cst.Name) or node.value in ("self", "cls"):
+            return False
+        _, bindings = self.model.scopes.bindings_of(node)
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return False
+        function = self.model.tree.enclosing(node, (cst.FunctionDef,))
+        return function is not None and function.name.value.startswith("_") \
+            and not function.name.value.startswith("__")
+
+    def _eager_loads(self) -> Set[Tuple[str, str]]:
+        """(class, relationship) pairs this module loads with their objects somewhere:
+        `selectinload(Info.tags)`, `joinedload(...)`, `subqueryload(...)`, ..."""
+        if self._eager is None:
+            self._eager = set()
+            for call in self.model.tree.of_type(cst.Call):
+                func = call.func
+                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(
+                    func, cst.Name) else ""
+                if name not in _EAGER_OPTIONS:
+                    continue
+                for argument in call.args:
+                    target = argument.value
+                    if isinstance(target, cst.Attribute):
+                        owner = target.value
+                        owner_name = owner.attr.value if isinstance(owner, cst.Attribute) else owner.value \
+                            if isinstance(owner, cst.Name) else None
+                        if owner_name is not None:
+                            self._eager.add((owner_name, target.attr.value))
+        return self._eager
 
     def relationship_of(self, node: cst.Attribute) -> Optional[Relationship]:
         """The relationship `node` reads on an instance whose class this module declares."""
