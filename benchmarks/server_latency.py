@@ -20,7 +20,8 @@ an editor's "run on save" plugin starts it) and one `lint_source` call in this p
 (the whole file parsed and analysed, as the CLI does). Prints medians, the 90th
 percentile, the ratios, and where the server's time went (at `--log-level DEBUG` it logs
 each published lint's phases: the wait for the debounce, the configuration and index
-lookups, the engine and its parse, the publication).
+lookups, the engine, its parse and its positions (statements printed and reused), the
+publication).
 
 Workspace scan: lints a generated tree of `--scan-files` modules (or a copy of
 `--scan-tree`) with `session-lint.lintWorkspace` twice in one server, and then runs

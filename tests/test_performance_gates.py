@@ -175,3 +175,28 @@ def test_no_directory_of_the_walk_is_resolved(tmp_path: Path, monkeypatch) -> No
     found = discovery.collect_files([str(tmp_path)], Settings(root=tmp_path))
     assert len(found.files) == 20
     assert len(resolved) <= 2, resolved  # the argument, not each of its 40 directories
+
+
+def test_name_excludes_answer_as_the_gitignore_spec_does() -> None:
+    """The default excludes (plain names and `*.egg-info`) are matched by name, without the
+    spec's patterns per entry; the answer is the spec's, for files and directories at any
+    depth, below an excluded directory too."""
+    from session_lint.discovery import _NameExcludes, gitignore_spec
+    from session_lint.settings import DEFAULT_EXCLUDE
+
+    patterns = DEFAULT_EXCLUDE + ("migrations", "*.generated.py")
+    fast = _NameExcludes.of(patterns)
+    spec = gitignore_spec(patterns)
+    assert fast is not None
+    prefixes = ["", "app/", "app/build/", "pkg.egg-info/", "a/b/node_modules/c/", "builder/", "src/x.egg-info.d/"]
+    names = ["x.py", "build", "dist", "venv", ".venv", "migrations", "x.egg-info", "y.generated.py", "buildx",
+             "egg-info", "a.egg", ".git", "_build"]
+    for prefix in prefixes:
+        for name in names:
+            for is_dir in (False, True):
+                suffix = "/" if is_dir else ""
+                expected = spec.match_file(prefix + name + suffix) or spec.match_file(name + suffix)
+                assert fast.excluded(prefix, name) == expected, (prefix, name, is_dir)
+    # Anything else (a path, a glob, a negation) is the spec's to match.
+    for other in (("build/",), ("docs/*.py",), ("!build",), ("a?c",), ("[ab]",)):
+        assert _NameExcludes.of(DEFAULT_EXCLUDE + other) is None

@@ -537,6 +537,82 @@ def test_a_new_session_factory_in_another_module_is_seen_when_that_file_changes(
     run(scenario, root)
 
 
+HELPER_MODULE = textwrap.dedent("""\
+    from sqlalchemy.orm import Session
+
+
+    def schedule_record(db: Session, email):
+        db.add(email)
+    """)
+HANDLER_MODULE = textwrap.dedent("""\
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from crud import schedule_record
+
+    SessionLocal = sessionmaker(create_engine("sqlite://"))
+    app = FastAPI()
+
+
+    def get_db():
+        db = SessionLocal()
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+    @app.post("/records")
+    def create_record(data: dict, db_session: Session = Depends(get_db)):
+        schedule_record(db_session, data["email"])
+        return {"status": "OK"}
+    """)
+
+
+def test_a_helper_saved_in_another_module_changes_the_open_modules_diagnostics(tmp_path: Path) -> None:
+    """The function summaries come from every module of the project: `create_record()`
+    loses what `crud.schedule_record()` adds (the dependency closes the session without a
+    commit) until that helper commits. Saving crud.py in the editor, and then changing it
+    on disk behind the editor's back (file watching), changes api.py's diagnostics; the
+    CLI reports the same for each version."""
+    root = project(tmp_path, files={"crud.py": HELPER_MODULE, "api.py": HANDLER_MODULE})
+    committing = HELPER_MODULE.replace("db.add(email)\n", "db.add(email)\n    db.commit()\n")
+    helper = root / "crud.py"
+
+    async def scenario(editor: Editor) -> None:
+        api = editor.open("api.py")
+        [lost] = await editor.diagnostics_of(api, ["ORM101"], "ORM101: the helper's work is lost")
+        assert lost.range.start.line == 20 and "schedule_record()" in lost.message
+        # The helper is made to commit in the editor, and saved.
+        crud = editor.open("crud.py")
+        editor.replace_all(crud, committing)
+        helper.write_text(committing)
+        editor.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=crud)))
+        await editor.diagnostics_of(api, [], "nothing once the helper commits")
+        # The helper changed on disk (a checkout), not in the editor: file watching says so.
+        editor.client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=crud)))
+        helper.write_text(HELPER_MODULE)
+        editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=helper.as_uri(), type=types.FileChangeType.Changed)]))
+        await editor.diagnostics_of(api, ["ORM101"], "ORM101 again once the helper no longer commits")
+
+    run(scenario, root)
+    assert _cli_codes(root, "api.py") == ["ORM101"]
+    helper.write_text(committing)
+    assert _cli_codes(root, "api.py") == []
+
+
+def _cli_codes(root: Path, name: str) -> List[str]:
+    completed = subprocess.run([sys.executable, "-m", "session_lint", "--no-cache", "--output-format", "json", name],
+                               cwd=root, capture_output=True, text=True, timeout=120)
+    import json
+
+    return [finding["code"] for finding in json.loads(completed.stdout)]
+
+
 ORM101_SOURCE = textwrap.dedent("""\
     from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker

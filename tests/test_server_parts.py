@@ -16,7 +16,10 @@ import pytest
 
 pytest.importorskip("pygls")
 
+from session_lint.semantic.positions import StatementPositions, whole_module_positions  # noqa: E402
 from session_lint.server.document_lint import Abandon, DocumentLinter, Snapshot  # noqa: E402
+from session_lint.server.project_indexes import ProjectIndexes  # noqa: E402
+from session_lint.settings import Settings  # noqa: E402
 from session_lint.server.incremental_parse import IncrementalParser, chunk_texts  # noqa: E402
 from session_lint.server.related import NamedLine, named_lines, place_on_line  # noqa: E402
 from session_lint.server.scheduler import LintScheduler  # noqa: E402
@@ -28,9 +31,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 # -- the incremental parse ---------------------------------------------------------------------
 
 
-def _same_as_libcst(parser: IncrementalParser, text: str) -> None:
+def _same_as_libcst(parser: IncrementalParser, text: str, positions: Optional[StatementPositions] = None) -> None:
     """`parser(text)` is what `libcst.parse_module(text)` gives, node for node, or raises
-    the same kind of error."""
+    the same kind of error; and the positions `positions` keeps for its statements are
+    libcst's positions of every node of it."""
     try:
         expected: Optional[cst.Module] = cst.parse_module(text)
         expected_error = None
@@ -45,6 +49,32 @@ def _same_as_libcst(parser: IncrementalParser, text: str) -> None:
     if expected is not None:
         assert got is not None and got.deep_equals(expected), text
         assert got.code == expected.code
+        if positions is not None:
+            kept = positions.ranges(got)
+            if kept is not None:
+                assert kept == whole_module_positions(got), text
+
+
+def _edits(text: str, rng: random.Random, count: int) -> List[str]:
+    """Lines deleted, inserted (blocks, comments, decorators, unbalanced brackets) and
+    characters typed, each edit on top of the one before."""
+    snippets = ["", "    # c", "  ", "x = 1", "def g():\n    pass", "(", ")", "# top", "@dec", "if x:\n  y",
+                "\t", "else:\n    pass", '"""', "\\"]
+    lines = text.split("\n")
+    texts = []
+    for _ in range(count):
+        edited = list(lines)
+        at = rng.randrange(len(edited))
+        kind = rng.random()
+        if kind < 0.3:
+            del edited[at]
+        elif kind < 0.7:
+            edited.insert(at, rng.choice(snippets))
+        else:
+            column = rng.randrange(len(edited[at]) + 1)
+            edited[at] = edited[at][:column] + rng.choice("x :#('") + edited[at][column:]
+        texts.append("\n".join(edited))
+    return texts
 
 
 EDGE_CASES = [
@@ -75,8 +105,9 @@ EDGE_CASES = [
 @pytest.mark.parametrize("text", EDGE_CASES)
 def test_the_incremental_parse_is_libcsts_parse(text: str) -> None:
     parser = IncrementalParser()
-    for version in (text, text + "\nq = 1\n", text.replace("x", "xx"), text):
-        _same_as_libcst(parser, version)
+    positions = StatementPositions()
+    for version in (text, text + "\nq = 1\n", "\n# new\n" + text, text.replace("x", "xx"), text):
+        _same_as_libcst(parser, version, positions)
 
 
 def _fixture_files() -> List[Path]:
@@ -84,31 +115,18 @@ def _fixture_files() -> List[Path]:
 
 
 def test_the_incremental_parse_is_libcsts_parse_over_random_edits_of_the_fixtures() -> None:
-    """Lines deleted, inserted (blocks, comments, decorators, unbalanced brackets) and
-    characters typed into every rule fixture and example, each edit parsed after the one
-    before by the same parser."""
-    snippets = ["", "    # c", "  ", "x = 1", "def g():\n    pass", "(", ")", "# top", "@dec", "if x:\n  y",
-                "\t", "else:\n    pass", '"""', "\\"]
+    """Edits of every rule fixture and example (`_edits`), each parsed after the one before
+    by the same parser, and its positions found from the statements the edits kept."""
     rng = random.Random(21)
     files = _fixture_files()
     assert len(files) > 50
     for path in rng.sample(files, 40):  # a fixed sample: the whole set takes a minute
         text = path.read_text(encoding="utf-8")
         parser = IncrementalParser()
-        _same_as_libcst(parser, text)
-        lines = text.split("\n")
-        for _ in range(4):
-            edited = list(lines)
-            at = rng.randrange(len(edited))
-            kind = rng.random()
-            if kind < 0.3:
-                del edited[at]
-            elif kind < 0.7:
-                edited.insert(at, rng.choice(snippets))
-            else:
-                column = rng.randrange(len(edited[at]) + 1)
-                edited[at] = edited[at][:column] + rng.choice("x :#('") + edited[at][column:]
-            _same_as_libcst(parser, "\n".join(edited))
+        positions = StatementPositions()
+        _same_as_libcst(parser, text, positions)
+        for edited in _edits(text, rng, 4):
+            _same_as_libcst(parser, edited, positions)
 
 
 def test_an_edit_parses_only_the_statement_it_touches() -> None:
@@ -124,6 +142,26 @@ def test_an_edit_parses_only_the_statement_it_touches() -> None:
     assert (parser.parsed, parser.reused) == (0, 30)
 
 
+def test_an_edit_prints_only_the_statement_it_touches_for_positions() -> None:
+    text = "".join(f"# f{n}\ndef f{n}(session):\n    return session.get(User, {n})\n\n\n" for n in range(30))
+    parser = IncrementalParser()
+    positions = StatementPositions()
+    _same_as_libcst(parser, text, positions)
+    assert (positions.printed, positions.reused) == (30, 0)
+    # A character typed: one statement printed again, the others' positions reused as they are.
+    _same_as_libcst(parser, text.replace("User, 12)", "User, 123)"), positions)
+    assert (positions.printed, positions.reused) == (1, 29)
+    # A line added in a function: the statements below it are moved down a line, not printed again.
+    longer = text.replace("    return session.get(User, 3)", "    x = 1\n    return session.get(User, 3)")
+    _same_as_libcst(parser, longer, positions)
+    assert (positions.printed, positions.reused) == (1, 29)
+    # A statement written twice has nodes of its own each time, and its own positions.
+    twice = "x = 1\ny = 2\nx = 1\n"
+    module = parser(twice)
+    assert module.body[0] is not module.body[2]
+    _same_as_libcst(parser, twice, positions)
+
+
 def test_text_the_chunks_cannot_take_is_parsed_whole() -> None:
     parser = IncrementalParser()
     parser("x = 1\ry = 2\n")
@@ -131,6 +169,41 @@ def test_text_the_chunks_cannot_take_is_parsed_whole() -> None:
     assert chunk_texts("x = 1\ry = 2\n") is None
     assert chunk_texts("def broken(:\n") is None
     assert chunk_texts("x = 1\n\n# c\ny = 2\n") == ["x = 1\n\n# c\n", "y = 2\n"]
+
+
+# -- the project's index as files change ---------------------------------------------------------
+
+
+def test_a_saved_module_updates_the_index_and_says_when_other_files_see_it(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = \"app\"\n")
+    helper = tmp_path / "crud.py"
+    helper.write_text("from sqlalchemy.orm import Session\n\n\ndef save(db: Session, row):\n    db.add(row)\n")
+    (tmp_path / "api.py").write_text("from crud import save\n")
+    indexes = ProjectIndexes()
+    settings = Settings(root=tmp_path)
+    index = indexes.for_settings(settings)
+    assert not index.summaries.function(str(helper.resolve()), "save").commits
+    # Saved as it was: the same index.
+    assert indexes.file_changed(helper) is False
+    assert indexes.for_settings(settings) is index
+    # The helper commits now: other modules see it.
+    helper.write_text(helper.read_text() + "    db.commit()\n")
+    assert indexes.file_changed(helper) is True
+    updated = indexes.for_settings(settings)
+    assert updated is not index and updated.summaries.function(str(helper.resolve()), "save").commits
+    # A comment: the facts move a line, nothing other files see changes.
+    helper.write_text("# the helpers\n" + helper.read_text())
+    assert indexes.file_changed(helper) is False
+    assert indexes.for_settings(settings).summaries.function(str(helper.resolve()), "save").commits
+    # A new module: the index is built again, with it.
+    (tmp_path / "jobs.py").write_text("from crud import save\n")
+    assert indexes.file_changed(tmp_path / "jobs.py") is True
+    rebuilt = indexes.for_settings(settings)
+    assert rebuilt.module_key(str(tmp_path / "jobs.py")) is not None
+    # The helper is deleted: its summary goes.
+    helper.unlink()
+    assert indexes.file_changed(helper) is True
+    assert indexes.for_settings(settings).summaries.function(str(helper.resolve()), "save") is None
 
 
 # -- the lint thread ------------------------------------------------------------------------------
@@ -229,6 +302,41 @@ def test_an_abandoned_lint_stops_its_analysis(tmp_path: Path) -> None:
     result = linter.lint(snapshot, abandoned)
     assert result.diagnostics == []
     assert any("not fully checked" in warning for warning in result.warnings)
+
+
+def test_an_edited_document_gets_the_findings_of_a_lint_from_scratch(tmp_path: Path) -> None:
+    """The server's lint of each version of an edited document (its statements' parses and
+    positions reused from the version before, on the lint thread) reports what the
+    engine reports for that text with nothing reused, as the CLI lints it."""
+    from session_lint.engine import lint_source
+    from session_lint.registry import load_rules
+    from session_lint.server.workspace_settings import SettingsStore
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    store = SettingsStore(load_rules())
+    indexes = ProjectIndexes()
+    linter = DocumentLinter(store, indexes, tmp_path)
+    worker = BigStackWorker()
+    rng = random.Random(7)
+    files = [path for path in _fixture_files() if path.stat().st_size > 1500]
+    compared = 0
+    try:
+        for number, fixture in enumerate(rng.sample(files, 12)):
+            path = tmp_path / f"module_{number}.py"
+            uri = path.as_uri()
+            text = fixture.read_text(encoding="utf-8")
+            for version, edited in enumerate([text, *_edits(text, rng, 5), text], start=1):
+                result = worker.submit(linter.lint, Snapshot(uri, path, edited, version)).result()
+                chosen = store.for_directory(tmp_path)
+                expected = lint_source(edited, str(path), chosen.rules, chosen.settings,
+                                       indexes.for_settings(chosen.settings))
+                assert result.diagnostics == [d for d in expected.diagnostics if chosen.reports(d.code, path)], \
+                    (fixture.name, version)
+                compared += bool(result.diagnostics)
+            linter.forget(uri)
+    finally:
+        worker.shutdown()
+    assert compared > 20
 
 
 # -- the lines a message names ----------------------------------------------------------------------

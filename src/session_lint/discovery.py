@@ -174,6 +174,47 @@ def _bounded_pattern(line: str) -> pathspec.Pattern:
 INVALID_PATTERN = (ValueError, re.error)
 
 
+class _NameExcludes:
+    """Excludes that are all plain names (`build`, `.git`) or a star and a suffix
+    (`*.egg-info`), none negated, as the defaults are: each matches any file or directory
+    of that name at any depth, so an entry is excluded when its name or one of the
+    directories above it (within the path matched) is such a name. Answers what the
+    gitignore spec answers for them without running its patterns per entry (2 matches of
+    17 patterns for each of 100,000 entries took 4.5 s)."""
+
+    _PLAIN = re.compile(r"[A-Za-z0-9_.-]+\Z")
+
+    def __init__(self, names: Set[str], suffixes: Tuple[str, ...]) -> None:
+        self.names = names
+        self.suffixes = suffixes
+        self._prefixes: Dict[str, bool] = {}
+
+    @classmethod
+    def of(cls, patterns: Sequence[str]) -> Optional["_NameExcludes"]:
+        names: Set[str] = set()
+        suffixes: List[str] = []
+        for pattern in patterns:
+            if cls._PLAIN.match(pattern) and pattern not in (".", ".."):
+                names.add(pattern)
+            elif pattern.startswith("*") and cls._PLAIN.match(pattern[1:]):
+                suffixes.append(pattern[1:])
+            else:
+                return None  # a path, a glob, a negation: the gitignore spec decides
+        return cls(names, tuple(suffixes))
+
+    def _hit(self, part: str) -> bool:
+        return part in self.names or (bool(self.suffixes) and part.endswith(self.suffixes))
+
+    def excluded(self, prefix: str, name: str) -> bool:
+        if self._hit(name):
+            return True
+        known = self._prefixes.get(prefix)
+        if known is None:
+            known = any(self._hit(part) for part in prefix.split("/") if part)
+            self._prefixes[prefix] = known
+        return known
+
+
 def gitignore_spec(patterns: Iterable[str]) -> pathspec.PathSpec:
     """Git's matching rules (pathspec's GitIgnoreSpec) in bounded time. Raises one of
     INVALID_PATTERN for a pattern pathspec cannot use."""
@@ -305,7 +346,9 @@ class _Walker:
         self.discovery = discovery
         self.limit = limit
         self.root = os.path.realpath(settings.root)
-        self.excludes = gitignore_spec(settings.exclude + settings.extend_exclude)
+        patterns = settings.exclude + settings.extend_exclude
+        self.excludes = gitignore_spec(patterns)
+        self.by_name = _NameExcludes.of(patterns)
         self.gitignores = _GitIgnores(lambda path, note: discovery.warnings.append((path, note)))
         self.seen: Set[str] = set()
 
@@ -320,6 +363,8 @@ class _Walker:
             self.discovery.files.append(path)
 
     def _excluded(self, prefix: str, name: str, is_dir: bool) -> bool:
+        if self.by_name is not None:
+            return self.by_name.excluded(prefix, name)
         suffix = "/" if is_dir else ""
         return self.excludes.match_file(prefix + name + suffix) or self.excludes.match_file(name + suffix)
 

@@ -13,11 +13,12 @@ that both faces give one answer on the same file; its selection keys are left to
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple, Type
 
 from ._version import __version__
-from .config import ConfigError, find_config, load_settings
+from .config import ConfigError, find_config, load_settings, project_root
 from .diagnostics import INTERNAL_ERROR, PARSE_ERROR
 from .project_index import EMPTY_INDEX, LazyProjectIndex, ProjectIndex
 from .rule import Rule
@@ -67,9 +68,15 @@ def _analysis_settings() -> Settings:
 
 
 def _read_settings(cwd: Path) -> Settings:
+    # The project the working directory is in, as the CLI finds it for `session-lint .`:
+    # rooted at the configuration's directory, else at the nearest directory with a project
+    # marker (`.git`, `pyproject.toml`, ...) above the working directory.
     base = Settings(root=cwd)
     try:
-        loaded = load_settings(find_config(cwd), base)
+        config = find_config(cwd)
+        if config is None:
+            return Settings(root=project_root(cwd))
+        loaded = load_settings(config, base)
     except Exception as error:  # a bad file must not abort flake8's whole run
         problem = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
         # Reported once per process, as a rule plugin that fails to load is: flake8 has no
@@ -89,12 +96,14 @@ def _read_settings(cwd: Path) -> Settings:
 
 
 def _project_index() -> ProjectIndex:
-    """Module-level session factories of the project flake8 runs in (built once per process).
+    """The project index of the project flake8 runs in (once per process).
 
     flake8 hands a plugin one file at a time; to resolve `from app.db import SessionLocal`
-    as the CLI does, scan the project's Python files (under the configuration's directory,
-    else the working directory, with the configured excludes) with the same cheap text pass
-    the CLI uses.
+    and to know what the project's functions do as the CLI does, the plugin needs the
+    index of the project's Python files (under the configuration's directory, else the
+    project root above the working directory, with the configured excludes). It is the
+    CLI's: a run over the same files in the same state (a CLI run, or the plugin's first
+    worker) kept it in the project's cache, and each worker loads it rather than build it.
     """
     global _index
     if _index is None:
@@ -106,9 +115,92 @@ def _scan_project() -> ProjectIndex:
     try:
         from .discovery import project_files
 
-        return ProjectIndex.scan(project_files(_analysis_settings()))
+        settings = _analysis_settings()
+        files = project_files(settings)
+        if not files:
+            return EMPTY_INDEX
+        kept = _kept_index(settings, files)
+        index = kept if kept is not None else ProjectIndex.scan(files)
+        index.fingerprint()  # the summaries, built now
+        if _in_flake8_process():
+            # Out of the collector's sight from now on: flake8's own work allocates enough
+            # to start many full collections, each of which walked the whole index (about a
+            # million objects on the standard library). Not in a program that merely calls
+            # the plugin (a test): what it frees later would never be collected.
+            import gc
+
+            gc.freeze()
+        return index
     except Exception:
         return EMPTY_INDEX
+
+
+def _in_flake8_process() -> bool:
+    import sys
+
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    return started.name.startswith("flake8") or started.parent.name == "flake8"
+
+
+# How long a worker waits for another to build the index and keep it (then builds it too).
+_INDEX_WAIT_SECONDS = 300.0
+
+
+def _kept_index(settings: Settings, files: List[Path]) -> Optional[ProjectIndex]:
+    """The index of `files` from the project's cache (the CLI's `.session_lint_cache`, or
+    its directory in the user cache outside a project); built and kept there by the first
+    worker that finds none, while the others wait for it. None when there is no cache to
+    use (a file changed moments ago, the cache is refused): the caller builds its own."""
+    import time
+
+    from .cache import ResultCache, default_cache_directory, recordable, source_status
+    from .config import is_project_root
+    from .engine import stat_source
+    from .project_index import detached
+    from .runner import index_state
+
+    started = time.time()
+    statuses = {}
+    for path in files:
+        try:
+            statuses[str(path)] = source_status(stat_source(path))
+        except OSError:
+            continue  # the CLI's index leaves unreadable files out too
+    state = index_state(statuses)
+    # Where the CLI keeps the project's cache.
+    directory = default_cache_directory(settings.root, settings.config_path is not None
+                                        or is_project_root(settings.root))
+    cache = ResultCache(directory)
+    if not cache.usable:
+        return None
+    loaded = _index_of(cache.load_index(state))
+    if loaded is not None:
+        return loaded
+    if not all(recordable(status, started) for status in statuses.values()):
+        return None  # its state cannot be trusted yet: nobody keeps it
+    import filelock
+
+    lock = directory / ".index.lock"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if os.path.islink(lock):  # as the cache's own lock: never locked through a planted link
+            return None
+        with filelock.FileLock(str(lock), timeout=_INDEX_WAIT_SECONDS):
+            loaded = _index_of(ResultCache(directory).load_index(state))  # kept by another worker meanwhile
+            if loaded is not None:
+                return loaded
+            index = ProjectIndex.scan([Path(name) for name in statuses])
+            cache.record_index(state, index.fingerprint())
+            cache.keep_index(state, {"state": state, "index": detached(index)})
+            cache.save()
+            return index
+    except (OSError, filelock.Timeout, NotImplementedError):
+        return None
+
+
+def _index_of(kept: object) -> Optional[ProjectIndex]:
+    index = kept.get("index") if isinstance(kept, dict) else None
+    return index if isinstance(index, ProjectIndex) else None
 
 
 def _opt_in_selected(code: str) -> bool:

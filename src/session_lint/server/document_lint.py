@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
@@ -11,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 from ..diagnostics import INTERNAL_ERROR, Diagnostic, Location
 from ..engine import lint_source
 from ..rule import Rule
+from ..semantic.positions import StatementPositions, reusing
 from .incremental_parse import IncrementalParser
 from .project_indexes import ProjectIndexes
 from .worker import on_big_stack
@@ -68,13 +70,16 @@ class DocumentLinter:
         self.fallback_root = fallback_root
         # Rules are created once and reused for every lint, as a runner worker does.
         self._instances: Dict[Type[Rule], Rule] = {}
-        # Per open document: its statements as last parsed, so that an edit costs the parse
-        # of the statement it touched, not of the whole file.
+        # Per open document: its statements as last parsed, and their positions, so that
+        # an edit costs the parse and the positions of the statement it touched, not of
+        # the whole file.
         self._parsers: Dict[str, IncrementalParser] = {}
+        self._positions: Dict[str, StatementPositions] = {}
 
     def forget(self, uri: str) -> None:
         """The document closed: its parse is not kept."""
         self._parsers.pop(uri, None)
+        self._positions.pop(uri, None)
 
     def lint(self, snapshot: Snapshot, abandon: Optional[Abandon] = None) -> DocumentResult:
         """Never raises: a failure of session-lint itself is an ORM002 on the file. An
@@ -108,10 +113,17 @@ class DocumentLinter:
             parser = self._parsers[snapshot.uri] = IncrementalParser()
         parser.parsed = parser.reused = 0  # what this lint parses (nothing, for a file without evidence)
         parser.seconds = 0.0
-        # On the server's long-lived big-stack worker the engine needs no thread of its own.
-        linted = lint_source(snapshot.text, _filename(snapshot), chosen.rules, chosen.settings, index,
-                             instances=instances, in_caller_thread=on_big_stack(), parse=parser,
-                             on_model=_stopped_by(abandon) if abandon is not None else None)
+        positions = self._positions.get(snapshot.uri)
+        if positions is None:
+            positions = self._positions[snapshot.uri] = StatementPositions()
+        positions.printed = positions.reused = 0
+        # On the server's long-lived big-stack worker the engine needs no thread of its own
+        # (and the positions kept are seen only by a model made on this thread).
+        in_caller_thread = on_big_stack()
+        with reusing(positions) if in_caller_thread else nullcontext():
+            linted = lint_source(snapshot.text, _filename(snapshot), chosen.rules, chosen.settings, index,
+                                 instances=instances, in_caller_thread=in_caller_thread, parse=parser,
+                                 on_model=_stopped_by(abandon) if abandon is not None else None)
         finished = time.perf_counter()
         return DocumentResult(
             snapshot,
@@ -119,7 +131,8 @@ class DocumentLinter:
             list(linted.warnings), list(linted.tracebacks), chosen.problems,
             timings={"settings": _ms(started, looked_up), "index": _ms(looked_up, indexed),
                      "engine": _ms(indexed, finished), "parse": round(parser.seconds * 1000, 1),
-                     "chunks_parsed": parser.parsed, "chunks_reused": parser.reused})
+                     "chunks_parsed": parser.parsed, "chunks_reused": parser.reused,
+                     "positions_printed": positions.printed, "positions_reused": positions.reused})
 
     def _instance(self, rule: Type[Rule]) -> Rule:
         instance = self._instances.get(rule)

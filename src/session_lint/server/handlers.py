@@ -72,9 +72,11 @@ def create_server() -> SessionLintServer:
         if path is not None and os.path.basename(path) == CONFIG_NAME:
             ls.configuration_changed()
             return
-        ls.scheduler.request(uri, 0)
         if path is not None and path.endswith(".py"):
+            # First the project's view of the saved module (its facts feed the summaries
+            # its own lint and the other open files' lints read), then its lint.
             await ls.python_file_changed(Path(path))
+        ls.scheduler.request(uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SessionLintServer, params: types.DidCloseTextDocumentParams) -> None:

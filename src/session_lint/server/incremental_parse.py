@@ -29,7 +29,7 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -52,6 +52,21 @@ class _Chunk:
     indents: bool  # holds an indented block: the module's default_indent is its
     # The module in the terms of a file whose default indentation is the key.
     _reindented: Dict[str, cst.Module] = field(default_factory=dict)
+    # Its first statement led by the lines that ended the chunk before it (the key: the
+    # module it is taken from and what those lines hold), made once: the same statement
+    # node after every edit elsewhere (also of the chunk before), whose positions the
+    # semantic model then reuses.
+    _led: Dict[Tuple[object, ...], cst.BaseStatement] = field(default_factory=dict)
+
+    def first_led_by(self, module: cst.Module, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:
+        key = (module, *(_line_key(line) for line in lines))
+        statement = self._led.get(key)
+        if statement is None:
+            if len(self._led) >= 4:
+                self._led.clear()
+            first = module.body[0]
+            statement = self._led[key] = first.with_changes(leading_lines=(*lines, *first.leading_lines))
+        return statement
 
     def in_file_indented_by(self, indent: str) -> cst.Module:
         if not self.indents or self.module.default_indent == indent:
@@ -61,6 +76,12 @@ class _Chunk:
             self._reindented.clear()  # one file, one default at a time
             module = self._reindented[indent] = self.module.visit(_Reindent(self.module.default_indent, indent))
         return module
+
+
+def _line_key(line: cst.EmptyLine) -> Tuple[object, ...]:
+    """What an empty or comment line holds (two lines that hold the same are the same)."""
+    comment = line.comment.value if line.comment is not None else None
+    return line.indent, line.whitespace.value, comment, line.newline.value
 
 
 class _Reindent(cst.CSTTransformer):
@@ -122,7 +143,9 @@ class IncrementalParser:
             piece = pieces[position]
             joins = 0
             while True:
-                chunk = self._chunk(piece)
+                # A statement written twice (`x = 1` ... `x = 1`) is two statements: the
+                # second gets nodes of its own.
+                chunk = self._chunk(piece, fresh=piece in used)
                 if chunk is not None or not self._unplain.get(piece) or position + 1 >= len(pieces) \
                         or joins >= _MAX_JOINS:
                     break
@@ -140,8 +163,8 @@ class IncrementalParser:
         self._previous, self._current = self._current, used
         return _join(chunks)
 
-    def _chunk(self, piece: str) -> Optional[_Chunk]:
-        chunk = self._current.get(piece) or self._previous.get(piece)
+    def _chunk(self, piece: str, fresh: bool = False) -> Optional[_Chunk]:
+        chunk = None if fresh else self._current.get(piece) or self._previous.get(piece)
         if chunk is not None:
             self.reused += 1
             return chunk
@@ -212,12 +235,11 @@ def _join(chunks: Sequence[_Chunk]) -> cst.Module:
     modules = [chunk.in_file_indented_by(indent) for chunk in chunks]
     first, last = modules[0], modules[-1]
     body: List[cst.BaseStatement] = list(first.body)
-    for before, module in zip(modules, modules[1:]):
+    for before, module, chunk in zip(modules, modules[1:], chunks[1:]):
         statements = list(module.body)
         if before.footer:
             # The empty and comment lines that ended the chunk before lead this statement.
-            statements[0] = statements[0].with_changes(
-                leading_lines=(*before.footer, *statements[0].leading_lines))
+            statements[0] = chunk.first_led_by(module, before.footer)
         body.extend(statements)
     return cst.Module(body=body, header=first.header, footer=last.footer, encoding=first.encoding,
                       default_indent=indent, default_newline=first.default_newline,
