@@ -62,11 +62,14 @@ def flaky_engine(tmp_path):
         session.commit()
     drop = {"next": False}
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def lose_connection(conn, cursor, statement, parameters, context, executemany):
+    # Raised where the driver's own cursor.execute() would raise it, so that SQLAlchemy
+    # wraps and handles it as it does a real driver error (every 2.x version).
+    @event.listens_for(engine, "do_execute")
+    def lose_connection(cursor, statement, parameters, context):
         if drop["next"]:
             drop["next"] = False
             raise sqlite3.OperationalError("server closed the connection unexpectedly")
+        return False
 
     @event.listens_for(engine, "handle_error")
     def is_disconnect(context):
