@@ -282,15 +282,9 @@ class ProjectClasses:
         return ProjectRelationship(key, attribute, source, collection, loading)
 
     def _by_foreign_keys(self, owner: ClassKey, target: ClassKey) -> Optional[bool]:
-        """One row (False) when `owner` holds a foreign key to `target`, a collection (True)
-        when only `target` holds one to `owner`; None when neither or both do."""
-        holds = self._refers_to(owner, target)
-        held = self._refers_to(target, owner)
-        if holds and not held:
-            return False
-        if held and not holds:
-            return True
-        return None
+        from ..semantic.relationships import collection_by_foreign_keys
+
+        return collection_by_foreign_keys(self._refers_to(owner, target), self._refers_to(target, owner))
 
     def _refers_to(self, source: ClassKey, target: ClassKey) -> bool:
         target_entry = self._entry(target) or {}

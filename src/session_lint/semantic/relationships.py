@@ -251,15 +251,7 @@ class Relationships:
         return self._by_foreign_keys(owner, target)
 
     def _by_foreign_keys(self, owner: str, target: str) -> Optional[bool]:
-        """One row when `owner` holds a foreign key to `target`, a collection when only
-        `target` holds one to `owner`; None when neither or both do."""
-        holds = self._refers_to(owner, target)
-        held = self._refers_to(target, owner)
-        if holds and not held:
-            return False
-        if held and not holds:
-            return True
-        return None
+        return collection_by_foreign_keys(self._refers_to(owner, target), self._refers_to(target, owner))
 
     def _refers_to(self, source: str, target: str) -> bool:
         classdef = self._classes.get(source)
@@ -285,6 +277,17 @@ class Relationships:
 
 
 _Assignment = Tuple[str, cst.BaseExpression, Optional[cst.BaseExpression]]
+
+
+def collection_by_foreign_keys(holds: bool, held: bool) -> Optional[bool]:
+    """A relationship's shape from the foreign keys of its two classes: one row (False) when
+    the owner holds a foreign key to the target, a collection (True) when only the target
+    holds one to the owner; None when neither or both do."""
+    if holds and not held:
+        return False
+    if held and not holds:
+        return True
+    return None
 
 
 def _class_assignments(classdef: cst.ClassDef) -> Iterator[_Assignment]:
