@@ -321,3 +321,16 @@ def test_index_fingerprint_ignores_functions_that_touch_no_session(tmp_path) -> 
     (tmp_path / "util.py").write_text("def save(session, x):\n    session.add(x)\n")
     changed = ProjectIndex.scan([tmp_path / "app.py", tmp_path / "util.py"]).fingerprint()
     assert changed != before
+
+
+def test_a_registry_handed_back_by_a_wrapper_is_a_scoped_session() -> None:
+    from session_lint.project_index import scan_text
+
+    text = ("from sqlalchemy.orm import scoped_session, sessionmaker\n"
+            "DBSession = versioned_session(scoped_session(sessionmaker(autoflush=False)))\n"
+            "Maker = instrumented(sessionmaker(expire_on_commit=False))\n"
+            "cache = wrap(make_cache())\n")
+    found = scan_text(text, "models.py")
+    assert found["DBSession"].kind == "scoped_session"
+    assert found["Maker"].kind == "sessionmaker" and found["Maker"].setting("expire_on_commit") == "False"
+    assert "cache" not in found

@@ -53,6 +53,9 @@ FACTORY_KINDS: Dict[str, str] = {
     "Table": "table",
 }
 _MARKERS = ("sqlalchemy", "sqlmodel")
+# A factory call as the first argument of another call, and the kinds taken through it.
+_WRAPPED_FACTORY = re.compile(r"[ \t]*(?:[A-Za-z_]\w*\.)*(scoped_session|sessionmaker)[ \t]*\(")
+_WRAPPED_KINDS = {"scoped_session": "scoped_session", "sessionmaker": "sessionmaker"}
 
 
 class ModuleScan(Dict[str, "FactoryInfo"]):
@@ -96,9 +99,16 @@ def scan_text(text: str, path: str) -> Dict[str, FactoryInfo]:
     found: Dict[str, FactoryInfo] = {}
     for match in _ASSIGNMENT.finditer(text):
         kind = FACTORY_KINDS.get(match.group(3))
+        start = match.end()
         if kind is None:
-            continue
-        options = _keywords(_call_arguments(text, match.end()))
+            # `DBSession = versioned_session(scoped_session(sessionmaker(...)))`: a wrapper
+            # that adds listeners and hands the registry back (chez-betty).
+            wrapped = _WRAPPED_FACTORY.match(text, start)
+            kind = _WRAPPED_KINDS.get(wrapped.group(1)) if wrapped is not None else None
+            if kind is None:
+                continue
+            start = wrapped.end()
+        options = _keywords(_call_arguments(text, start))
         line = text.count("\n", 0, match.start()) + 1
         found[match.group(1)] = FactoryInfo(kind, match.group(1), options, path, line)
     # `db = None` at module level, then `global db; db = SQLAlchemy(...)` in an init function:
