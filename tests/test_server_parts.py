@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -272,27 +271,8 @@ def test_an_abandoned_lint_stops_its_analysis(tmp_path: Path) -> None:
     from session_lint.server.project_indexes import ProjectIndexes
     from session_lint.server.workspace_settings import SettingsStore
 
-    source = textwrap.dedent("""\
-        from typing import Optional
+    from tests.test_server import ORM503_SOURCE as source
 
-        from sqlalchemy import select
-        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-        class Base(DeclarativeBase):
-            pass
-
-
-        class User(Base):
-            __tablename__ = "users"
-
-            id: Mapped[int] = mapped_column(primary_key=True)
-            deleted_at: Mapped[Optional[int]]
-
-
-        def alive():
-            return select(User).where(User.deleted_at is None)
-        """)
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
     linter = DocumentLinter(SettingsStore(load_rules()), ProjectIndexes(), tmp_path)
     snapshot = Snapshot((tmp_path / "app.py").as_uri(), tmp_path / "app.py", source, 1)

@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..rule import Finding, Rule, RuleContext, SQLALCHEMY_EVIDENCE
 from ..semantic import SemanticModel
+from ..semantic.nodes import simple_statements
 from ..semantic.rows import RowAnalysis, RowSource, names_in, row_target
 from .orm30x_shapes import (AGGREGATES, RowComprehension, consumer, first_row, is_one_off_module, quote,
                             reportable, row_comprehensions, translator, where_text)
@@ -126,12 +127,12 @@ def _kept_rows(model: SemanticModel, body: cst.BaseSuite, row: str) -> Optional[
     statements = list(body.body)
     skips: List[cst.BaseExpression] = []
     for statement in statements[:-1]:
-        if not (_is_bare_if(statement) and _only_continue(_simple(statement.body))):
+        if not (_is_bare_if(statement) and _only_continue(simple_statements(statement.body))):
             return None
         skips.append(statement.test)
     last = statements[-1]
     if _is_bare_if(last):
-        first = _keeps(model, _simple(last.body), row)
+        first = _keeps(model, simple_statements(last.body), row)
         conditions: List[cst.BaseExpression] = [last.test]
     elif skips:
         first = _keeps(model, list(last.body) if isinstance(last, cst.SimpleStatementLine) else None, row)
@@ -147,16 +148,6 @@ def _is_bare_if(statement: cst.BaseStatement) -> bool:
     return isinstance(statement, cst.If) and statement.orelse is None
 
 
-def _simple(block: cst.BaseSuite) -> Optional[List[cst.BaseSmallStatement]]:
-    """The small statements of a block made of simple lines only."""
-    if isinstance(block, cst.SimpleStatementSuite):
-        return list(block.body)
-    found: List[cst.BaseSmallStatement] = []
-    for line in block.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            return None
-        found.extend(line.body)
-    return found
 
 
 def _only_continue(statements: Optional[List[cst.BaseSmallStatement]]) -> bool:

@@ -12,6 +12,7 @@ import libcst as cst
 
 from ..rule import Finding, RuleContext
 from ..semantic import SemanticModel
+from ..semantic.nodes import simple_statements
 from ..semantic.rows import RowAnalysis, RowSource, loop_targets, row_target
 from ..semantic.migrations import is_migration_code
 from ..semantic.testcode import in_test_code, is_test_file
@@ -204,19 +205,10 @@ def counting_loop(model: SemanticModel, loop: cst.For, row: str) -> Optional[Cou
 
 
 def _only(block: cst.BaseSuite, kind: type) -> bool:
-    lines = _simple_lines(block)
+    lines = simple_statements(block)
     return lines is not None and len(lines) == 1 and isinstance(lines[0], kind)
 
 
-def _simple_lines(block: cst.BaseSuite) -> Optional[List[cst.BaseSmallStatement]]:
-    if isinstance(block, cst.SimpleStatementSuite):
-        return list(block.body)
-    found: List[cst.BaseSmallStatement] = []
-    for line in block.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            return None
-        found.extend(line.body)
-    return found
 
 
 def _local_assignment(statement: cst.BaseStatement) -> Optional[tuple]:
@@ -267,7 +259,7 @@ def _if_not_in_count(statement: cst.If) -> Optional[tuple]:
             and isinstance(statement.orelse, cst.Else)):
         return None
     counter = test.comparisons[0].comparator
-    first, second = _simple_lines(statement.body), _simple_lines(statement.orelse.body)
+    first, second = simple_statements(statement.body), simple_statements(statement.orelse.body)
     if isinstance(test.comparisons[0].operator, cst.In):
         first, second = second, first
     if not first or not second or len(first) != 1 or len(second) != 1:

@@ -2,7 +2,7 @@
 what it calls. (The SQLAlchemy method names the analyses agree on are in `names.py`.)"""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import libcst as cst
 
@@ -29,3 +29,16 @@ def callee_name(call: cst.Call) -> Optional[str]:
     if isinstance(func, cst.Name):
         return func.value
     return None
+
+
+def simple_statements(block: cst.BaseSuite) -> Optional[List[cst.BaseSmallStatement]]:
+    """The small statements of a block made of simple lines only (None when it holds a
+    compound statement)."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return list(block.body)
+    found: List[cst.BaseSmallStatement] = []
+    for line in block.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        found.extend(line.body)
+    return found

@@ -137,15 +137,9 @@ def _written_here(model: "SemanticModel", call: cst.Call) -> bool:
                                     or any(_keyword_matches(model, made, None, key) for made in built))
     if not built:
         return False
-    restrictions = _restrictions(model, call)
-    if restrictions is None:
+    conditions = _conditions(model, call, entity)
+    if conditions is None:
         return False
-    conditions: List[Tuple[Optional[str], cst.BaseExpression]] = []
-    for method, restricting in restrictions:
-        found = _equalities(model, method, restricting, entity)
-        if found is None:
-            return False
-        conditions.extend(found)
     return any(all(_keyword_matches(model, made, column, expected)
                    or (column is not None and _attribute_of_written(model, expected, names, column))
                    for column, expected in conditions)
@@ -167,15 +161,8 @@ def _stored_by_helper(model: "SemanticModel", call: cst.Call) -> bool:
         key = _get_key(model, call)
         expected = [key] if key is not None else []
     else:
-        restrictions = _restrictions(model, call)
-        if not restrictions:
-            return False
-        expected = []
-        for method, restricting in restrictions:
-            found = _equalities(model, method, restricting, entity)
-            if found is None:
-                return False
-            expected.extend(compared for _, compared in found)
+        conditions = _conditions(model, call, entity)
+        expected = [compared for _, compared in conditions or ()]
     wanted = {_compact(model.source_of(node)) for node in expected}
     if not wanted:
         return False
@@ -203,6 +190,22 @@ def _unwrapped_str(node: cst.BaseExpression) -> cst.BaseExpression:
             and len(node.args) == 1:
         return node.args[0].value
     return node
+
+
+def _conditions(model: "SemanticModel", call: cst.Call,
+                entity: str) -> Optional[List[Tuple[Optional[str], cst.BaseExpression]]]:
+    """Every restriction of the lookup as (column, value), when each is an `==` on a column
+    of `entity` (`filter_by(name=x)`, `where(User.name == x)`); None otherwise."""
+    restrictions = _restrictions(model, call)
+    if restrictions is None:
+        return None
+    conditions: List[Tuple[Optional[str], cst.BaseExpression]] = []
+    for method, restricting in restrictions:
+        found = _equalities(model, method, restricting, entity)
+        if found is None:
+            return None
+        conditions.extend(found)
+    return conditions
 
 
 def _session_key(model: "SemanticModel", value: QueryValue) -> Optional[str]:

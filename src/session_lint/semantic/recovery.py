@@ -105,17 +105,7 @@ class UnrecoveredFailure:
 
 def catches_database_errors(scopes: ScopeAnalysis, handler: Handler) -> bool:
     """The handler can catch what a failed commit raises (resolved through imports)."""
-    if handler.type is None:
-        return True
-    caught = handler.type
-    types: Sequence[cst.BaseExpression] = (
-        [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-    )
-    for exception in types:
-        qualified = scopes.qualified_name(exception)
-        if qualified in _CATCH_ALL or qualified in DATABASE_ERRORS:
-            return True
-    return False
+    return handler.type is None or bool(_caught_names(scopes, handler) & (_CATCH_ALL | DATABASE_ERRORS))
 
 
 # An earlier handler for these takes the database's errors: a catch-all after it

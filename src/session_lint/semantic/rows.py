@@ -20,7 +20,8 @@ import libcst as cst
 
 from .queries import ONE, OPTIONAL, ROW_SOURCES, ROWS, QueryValue, QueryValues
 from .relationships import LAZY, Relationship, Relationships
-from .scopes import Binding
+from .nodes import callee_name
+from .scopes import Binding, dotted_name
 from .tree import iter_children
 
 if TYPE_CHECKING:
@@ -158,19 +159,13 @@ class RowAnalysis:
         if self._eager is None:
             self._eager = set()
             for call in self.model.tree.of_type(cst.Call):
-                func = call.func
-                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(
-                    func, cst.Name) else ""
-                if name not in _EAGER_OPTIONS:
+                if callee_name(call) not in _EAGER_OPTIONS:
                     continue
                 for argument in call.args:
                     target = argument.value
-                    if isinstance(target, cst.Attribute):
-                        owner = target.value
-                        owner_name = owner.attr.value if isinstance(owner, cst.Attribute) else owner.value \
-                            if isinstance(owner, cst.Name) else None
-                        if owner_name is not None:
-                            self._eager.add((owner_name, target.attr.value))
+                    owner = dotted_name(target.value) if isinstance(target, cst.Attribute) else None
+                    if owner is not None:
+                        self._eager.add((owner.rpartition(".")[2], target.attr.value))  # type: ignore[union-attr]
         return self._eager
 
     def relationship_of(self, node: cst.Attribute) -> Optional[Relationship]:

@@ -13,7 +13,7 @@ import libcst as cst
 
 from ..project_index import FactoryInfo, ProjectIndex
 from . import names
-from .scopes import Binding, Scope, ScopeAnalysis
+from .scopes import Binding, Scope, ScopeAnalysis, dotted_name
 from .tree import TreeIndex, iter_children
 
 
@@ -387,7 +387,8 @@ class SessionAnalysis:
         `from .models import *`: the scoped session registry that module defines."""
         if self._star_imports is None:
             self._star_imports = [
-                (_module_text(statement.module), len(statement.relative))
+                ((dotted_name(statement.module) or "") if statement.module is not None else "",
+                 len(statement.relative))
                 for statement in self.scopes.tree.of_type(cst.ImportFrom)
                 if isinstance(statement.names, cst.ImportStar)
                 and isinstance(self.scopes.tree.owner_of(statement), cst.Module)]
@@ -526,14 +527,3 @@ def _comes_after(tree: TreeIndex, later: cst.CSTNode, earlier: cst.CSTNode) -> b
 
 def _assigns_none(binding: Binding) -> bool:
     return binding.kind in ("assign", "annassign") and isinstance(binding.value, cst.Name) and binding.value.value == "None"
-
-
-def _module_text(module: Optional[cst.BaseExpression]) -> str:
-    """`models.model` for `from .models.model import *`; "" for `from . import *`."""
-    if module is None:
-        return ""
-    if isinstance(module, cst.Name):
-        return module.value
-    if isinstance(module, cst.Attribute):
-        return f"{_module_text(module.value)}.{module.attr.value}"
-    return ""
