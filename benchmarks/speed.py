@@ -926,6 +926,11 @@ def one_file_table(repeat: int, source: Path, target: str, baseline_src: Optiona
                                                     ("--cache-dir", str(caches / key))), "1", env=user_cache)
                      for key in labels}
             edited_file = {"out-edited": outside_edited / Path(target).name, "in-edited": edited_tree / target}
+            for path in edited_file.values():
+                # As it was: the edits of an earlier variant (same line count as this
+                # variant's) must not be the state this variant's caches are filled in.
+                path.write_bytes(text)
+                os.utime(path, (stamp, stamp))
             for key in ("out", "out-edited", "in", "in-edited"):  # fill the caches
                 measure(tools[key], corpora[key])
             found: Dict[str, List[Run]] = {key: [] for key in labels}

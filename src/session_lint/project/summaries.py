@@ -21,7 +21,8 @@ module-level session), ``p:<param>`` or ``m:<attribute of self>``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 AMBIENT = "ambient"
@@ -92,6 +93,39 @@ class ProjectSummaries:
         self._lost: Dict[FunctionKey, bool] = {}
         self._instance_returners: Optional[FrozenSet[str]] = None
         self._compute()
+
+    def with_lines_moved(self, moved: Dict[str, Tuple[dict, Dict[int, int]]], module_files: ModuleFiles,
+                         is_ambient: AmbientTest) -> "ProjectSummaries":
+        """These summaries after edits that only moved lines (see
+        `ProjectIndex.with_lines_moved`): `moved` maps a module's path to its new facts and
+        its old line -> new line. Its functions' summaries and the call sites in it are
+        renumbered; everything else is shared (no answer here depends on a line number but
+        through these copies and comparisons of two lines of one function, which the
+        renumbering keeps in order)."""
+        changed = ProjectSummaries.__new__(ProjectSummaries)
+        changed.__dict__.update(self.__dict__)
+        changed.module_files, changed.is_ambient = module_files, is_ambient
+        changed.facts = dict(self.facts)
+        changed.summaries = dict(self.summaries)
+        for path, (facts, lines) in moved.items():
+            changed.facts[path] = facts
+            for qualname in facts["functions"]:
+                summary = self.summaries.get((path, qualname))
+                if summary is not None:
+                    changed.summaries[(path, qualname)] = replace(
+                        summary, line=lines[summary.line],
+                        work_lines={slot: [lines[line] for line in found] for slot, found in summary.work_lines.items()})
+        if self._callers is not None:
+            changed._callers = {
+                target: [CallSite(site.caller, moved[site.caller[0]][1][site.line], site.commits_after)
+                         if site.caller[0] in moved else site for site in sites]
+                for target, sites in self._callers.items()}
+        classes = self.__dict__.get("_mapped_classes")
+        if classes is not None:  # its answers hold no line: kept, reading the new facts
+            classes = copy.copy(classes)
+            classes.summaries, classes.facts = changed, changed.facts
+            changed.__dict__["_mapped_classes"] = classes
+        return changed
 
     # -- resolution -------------------------------------------------------------------------
     def function(self, path: str, qualname: str) -> Optional[Summary]:
