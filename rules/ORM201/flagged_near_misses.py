@@ -3,6 +3,7 @@ a row that may be missing."""
 import sqlalchemy as sa
 from fastapi import HTTPException
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from models import Address, Node, Parent, User
@@ -138,3 +139,34 @@ def key_of_another_model(session: Session):
     session.commit()
     owner = session.get(User, address.user_id)  # expect: ORM201
     return owner.name
+
+
+def filtered_statement_after_storing(session: Session, name):
+    # `session.scalar(select(...).where(...))` is filtered, although the session it runs on is not.
+    session.add(User(name="ann"))
+    session.commit()
+    user = session.scalar(select(User).where(User.name == name))  # expect: ORM201
+    return user.id
+
+
+# A function run through `run_sync()` by a caller that stored nothing of the model first.
+def read_first_parent(session):
+    parent = session.execute(select(Parent).order_by(Parent.id)).scalars().first()  # expect: ORM201
+    parent.data = "changed"
+
+
+async def read_without_storing(async_session: AsyncSession):
+    async_session.add_all([User(name="u1")])
+    await async_session.run_sync(read_first_parent)
+
+
+# Also handed to something else: it may run where nothing was stored.
+def read_first_address(session):
+    address = session.execute(select(Address).order_by(Address.id)).scalars().first()  # expect: ORM201
+    address.email = "changed"
+
+
+async def read_after_storing(async_session: AsyncSession, scheduler):
+    async_session.add_all([Address(email="a@x")])
+    await async_session.run_sync(read_first_address)
+    scheduler.every_hour(read_first_address)

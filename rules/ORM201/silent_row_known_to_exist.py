@@ -5,6 +5,7 @@ from typing import NoReturn
 import sqlalchemy as sa
 from fastapi import HTTPException
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from models import Address, Node, Parent, TaskInstance, User
@@ -128,3 +129,21 @@ def get_or_create(session: Session, name):
         session.flush()
     user = session.query(User).filter_by(name=name).first()
     return user.id
+
+
+# -- a function this module runs only after storing rows of the model -------------------------------
+# SQLAlchemy `examples/asyncio/greenlet_orm.py`: `session.run_sync(run_queries)` after `add_all()`.
+def run_queries(session):
+    result = session.execute(select(Parent))
+    for parent in result.scalars():
+        print(parent)
+    result = session.execute(select(Parent).order_by(Parent.id))
+    first = result.scalars().first()
+    first.data = "new data"
+
+
+async def run_all(async_session: AsyncSession):
+    async with async_session.begin():
+        async_session.add_all([Parent(data="p1"), Parent(data="p2")])
+    await async_session.run_sync(run_queries)
+    await async_session.commit()

@@ -656,15 +656,15 @@ def _same_but_lines(old: dict, new: dict, pairs: List[Tuple[object, object]]) ->
 
 
 def _same_fields(old: object, new: object, pairs: List[Tuple[object, object]]) -> bool:
-    """A class's or a function's facts: equal but for `line`, the lines of `work` and the
-    lines and columns of `calls`."""
+    """A class's or a function's facts: equal but for `line`, the lines of `work`,
+    `row_keys` and `nested_calls`, and the lines and columns of `calls`."""
     if not (isinstance(old, dict) and isinstance(new, dict)) or list(old) != list(new):
         return False
     for key, value in old.items():
         other = new[key]
         if key == "line":
             pairs.append((value, other))
-        elif key in ("work", "calls"):
+        elif key in ("work", "calls", "row_keys", "nested_calls"):
             if not (isinstance(value, list) and isinstance(other, list)) or len(value) != len(other):
                 return False
             for item, changed in zip(value, other):

@@ -346,6 +346,10 @@ class _FunctionScanner:
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "options"
                 for node in self.own_nodes),
             "picks": _picking_parameters(self),
+            "row_keys": _row_key_arguments(self),
+            # Calls in functions nested inside (callbacks, closures run by an executor): the
+            # call graph has no name for those functions, so "every call of F" needs them here.
+            "nested_calls": _nested_calls(self),
             "page": _returns_page(self),
             "annotated_query": _annotated_query(function.returns),
             "returns_optional": _optional_annotation(function.returns),
@@ -817,6 +821,7 @@ def _mapped_class(classdef: ast.ClassDef) -> Dict[str, object]:
         if isinstance(decorator, ast.Call):
             meta = meta or _keyword_dotted(decorator, "metaclass")
     entry["meta"] = meta
+    primary: List[str] = []  # the primary key's columns, unique together
     for statement in classdef.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if any(_last_name(_callee(d)) in _PROPERTY_DECORATORS for d in statement.decorator_list):
@@ -836,9 +841,19 @@ def _mapped_class(classdef: ast.ClassDef) -> Dict[str, object]:
             continue
         if value is None:
             continue
+        if name == "__table_args__":
+            entry.setdefault("unique", []).extend(_unique_constraints(value))  # type: ignore[attr-defined]
+            continue
         entry["fks"].extend(_foreign_key_targets(value))  # type: ignore[attr-defined]
         if not isinstance(value, ast.Call):
             continue
+        if _declared_not_null(value, annotation):
+            entry.setdefault("required", []).append(name)  # type: ignore[attr-defined]
+        if _last_name(value.func) in ("Column", "mapped_column"):
+            if _is_true(_keyword_value(value, "unique")):
+                entry.setdefault("unique", []).append([name])  # type: ignore[attr-defined]
+            if _is_true(_keyword_value(value, "primary_key")):
+                primary.append(name)
         if _last_name(value.func) == "query_property":
             entry["query_attrs"].append(name)  # type: ignore[attr-defined]
             continue
@@ -855,10 +870,52 @@ def _mapped_class(classdef: ast.ClassDef) -> Dict[str, object]:
                 entry["backrefs"].append([relationship[0], backref.args[0].value,  # type: ignore[attr-defined]
                                           _literal_text(_keyword_value(backref, "uselist")),
                                           _literal_text(_keyword_value(backref, "lazy")) or "select", name])
+    if primary:
+        entry.setdefault("unique", []).append(primary)  # type: ignore[attr-defined]
     if not (entry["rels"] or entry["table"] or entry["fks"] or entry["meta"] or entry["query_attrs"] or entry["props"]
             or entry["backrefs"]):
         return {}
     return entry
+
+
+def _is_true(value: Optional[ast.AST]) -> bool:
+    return isinstance(value, ast.Constant) and value.value is True
+
+
+def _unique_constraints(table_args: ast.AST) -> List[List[str]]:
+    """The column sets of `UniqueConstraint("table_id", "name")` and `Index("ix", "a", "b",
+    unique=True)` in `__table_args__` (a tuple, perhaps ending in a dict of options)."""
+    found: List[List[str]] = []
+    items = table_args.elts if isinstance(table_args, (ast.Tuple, ast.List)) else [table_args]
+    for item in items:
+        if not isinstance(item, ast.Call):
+            continue
+        kind = _last_name(item.func)
+        columns = item.args if kind == "UniqueConstraint" else item.args[1:] if kind == "Index" \
+            and _is_true(_keyword_value(item, "unique")) else []
+        names = [argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+                 else _last_name(argument) for argument in columns]
+        if names and all(isinstance(name, str) and name.isidentifier() for name in names):
+            found.append(names)  # type: ignore[arg-type]
+    return found
+
+
+def _declared_not_null(call: ast.Call, annotation: Optional[ast.AST]) -> bool:
+    """A column that can never hold NULL: `Column(..., nullable=False)` or `primary_key=True`,
+    or `x: Mapped[int] = mapped_column(...)` (not `Optional`) without `nullable=True`."""
+    if _last_name(call.func) not in ("Column", "mapped_column"):
+        return False
+    nullable = _keyword_value(call, "nullable")
+    if isinstance(nullable, ast.Constant) and isinstance(nullable.value, bool):
+        return not nullable.value
+    primary = _keyword_value(call, "primary_key")
+    if isinstance(primary, ast.Constant) and primary.value is True:
+        return True
+    if _last_name(call.func) != "mapped_column" or not (
+            isinstance(annotation, ast.Subscript) and _last_name(annotation.value) == "Mapped"):
+        return False
+    inner = ast.unparse(annotation.slice) if hasattr(ast, "unparse") else "None"
+    return "Optional" not in inner and "None" not in inner
 
 
 def _relationship_fact(call: ast.Call, annotation: Optional[ast.AST]) -> Optional[List[object]]:
@@ -1024,6 +1081,115 @@ def _picking_parameters(scanner: "_FunctionScanner") -> List[str]:
                       and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq) and isinstance(arg.left, ast.Attribute)]
         found.update(value.id for value in values if isinstance(value, ast.Name) and value.id in params)
     return sorted(found)
+
+
+# == Arguments read off loaded rows (ORM201) =======================================================
+# `TaskMap.expand(ti.task, self.run_id)` in a `DagRun` method, `Dashboard.export(ids)` with
+# `ids` filled from `dashboard.id` of every queried `Dashboard`: the callee that looks the row
+# up again by that key finds it (`project/summaries.py`, `callers`, and ORM201).
+_RUNS_ROWS = frozenset({"all", "scalars", "unique", "yield_per"})
+
+
+def _row_key_arguments(scanner: "_FunctionScanner") -> List[List[object]]:
+    """`[callee, line, position | keyword, class as written, attribute, each]` for each call
+    argument that is a column of a row this function holds: `self.attr` in a method (not
+    `__init__`: a row being built), `row.attr` of a loop over a query's rows (`each` false), or a
+    list/set filled only with such (`ids.add(row.id)`, `{r.id for r in q}`; `each` true)."""
+    function = scanner.function
+    assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+    loop_rows: Dict[str, str] = {}  # loop variable -> class of the rows it walks
+    for node in scanner.own_nodes:
+        if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+            entity = _rows_entity_of(node.iter, scanner.query_entities)
+            if entity is not None:
+                loop_rows[node.target.id] = entity
+    filled = _collections_of_row_keys(scanner, loop_rows)
+    qualname = scanner.qualname or ""
+    owner = qualname.partition(".")[0] if "." in qualname and function.name != "__init__" else None
+    found: List[List[object]] = []
+    own = {id(node) for node in scanner.own_nodes}
+    for node in scanner.inner_calls:  # nested closures too: `self` there is the method's row
+        callee = dotted(node.func)
+        if callee is None or callee in _BUILTINS:
+            continue
+        passed = [(position, argument) for position, argument in enumerate(node.args)]
+        passed += [(keyword.arg, keyword.value) for keyword in node.keywords if keyword.arg is not None]
+        nested = id(node) not in own  # its loop variables are the nested function's own
+        for where, argument in passed:
+            key = _row_key(argument, owner, {} if nested else loop_rows, {} if nested else filled)
+            if key is not None:
+                found.append([callee, node.lineno, where, *key])
+    return found
+
+
+def _row_key(argument: ast.AST, owner: Optional[str], loop_rows: Dict[str, str],
+             filled: Dict[str, Tuple[str, str]]) -> Optional[List[object]]:
+    if isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name):
+        holder = argument.value.id
+        if holder == "self" and owner is not None:
+            return [owner, argument.attr, False]
+        if holder in loop_rows:
+            return [loop_rows[holder], argument.attr, False]
+    if isinstance(argument, ast.Name) and argument.id in filled:
+        return [*filled[argument.id], True]
+    if isinstance(argument, (ast.ListComp, ast.SetComp)) and len(argument.generators) == 1:
+        generator = argument.generators[0]
+        element = argument.elt
+        entity = _rows_entity_of(generator.iter, {})
+        if entity is not None and not generator.ifs and isinstance(generator.target, ast.Name) \
+                and isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                and element.value.id == generator.target.id:
+            return [entity, element.attr, True]
+    return None
+
+
+def _nested_calls(scanner: "_FunctionScanner") -> List[List[object]]:
+    """`[callee, line]` of the calls inside functions nested in this one."""
+    own = {id(node) for node in scanner.own_nodes}
+    return [[callee, node.lineno] for node in scanner.inner_calls
+            if id(node) not in own and (callee := dotted(node.func)) is not None and callee not in _BUILTINS]
+
+
+def _rows_entity_of(node: ast.AST, known: Dict[str, str]) -> Optional[str]:
+    """The class of the rows `node` yields when iterated: a query of one class (`q`,
+    `session.query(User)`, `select(User)` run by `session.scalars()`), or its `.all()`."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RUNS_ROWS:
+        if node.func.attr == "scalars" and node.args:
+            node = node.args[0]  # `session.scalars(select(User))`
+            continue
+        node = node.func.value
+    return _query_entity(node, known)
+
+
+def _collections_of_row_keys(scanner: "_FunctionScanner",
+                             loop_rows: Dict[str, str]) -> Dict[str, Tuple[str, str]]:
+    """Names bound once to an empty `set()`/`[]` and filled only by `name.add(row.attr)` /
+    `name.append(row.attr)` of rows one loop walks: name -> (class, attribute)."""
+    empty: Set[str] = set()
+    bound: Dict[str, int] = {}
+    for node in scanner.own_nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, (ast.List, ast.Set)) and not value.elts or isinstance(value, ast.Call) \
+                    and isinstance(value.func, ast.Name) and value.func.id in ("set", "list") and not value.args:
+                empty.add(node.targets[0].id)
+    keys: Dict[str, Set[Tuple[str, str]]] = {}
+    spoiled: Set[str] = set()
+    for node in scanner.own_nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in empty):
+            continue
+        name = node.func.value.id
+        element = node.args[0] if len(node.args) == 1 else None
+        if node.func.attr in ("add", "append") and isinstance(element, ast.Attribute) \
+                and isinstance(element.value, ast.Name) and element.value.id in loop_rows:
+            keys.setdefault(name, set()).add((loop_rows[element.value.id], element.attr))
+        elif node.func.attr not in ("copy", "count", "index"):
+            spoiled.add(name)
+    return {name: next(iter(found)) for name, found in keys.items()
+            if len(found) == 1 and name not in spoiled and bound.get(name) == 1}
 
 
 def _annotated_query(annotation: Optional[ast.AST]) -> Optional[str]:

@@ -133,6 +133,17 @@ class ProjectClasses:
                 return True
         return False
 
+    def unique_sets(self, key: ClassKey) -> List[FrozenSet[str]]:
+        """The column sets whose values pick at most one row of the class: its primary key,
+        `unique=True` columns, `UniqueConstraint`s and unique indexes (of bases too)."""
+        return [frozenset(columns) for each in (key, *self._bases(key))
+                for columns in (self._entry(each) or {}).get("unique", ())]
+
+    def required_column(self, key: ClassKey, attribute: str) -> bool:
+        """`attribute` is a column of the class (or a base) declared NOT NULL."""
+        return any(attribute in (self._entry(each) or {}).get("required", ())
+                   for each in (key, *self._bases(key)))
+
     def property_queries(self, key: ClassKey, attribute: str) -> bool:
         """`attribute` is a Python property of the class (or a base) whose body runs a query."""
         for current in [key, *self._bases(key)]:

@@ -31,7 +31,9 @@ class UncheckedNoneResult(Rule):
     on or stored, for `.one()` / `.scalar_one()` / `.first_or_404()`, for statements that
     always return one row (aggregates without GROUP BY, `.scalar()` of `count()`), for
     `.first()` on anything that is not provably a query, and when the code has just made sure
-    the row is there (it stored the row itself, or re-reads it after get-or-create), and in
+    the row is there (it stored the row itself, or re-reads it after get-or-create), when
+    the project shows the row exists (a flush listener's NOT NULL key, a key every caller
+    reads off a row of that class), and in
     test code and migration code (Alembic revisions, files under `migrations/` or `alembic/`).
     """
 

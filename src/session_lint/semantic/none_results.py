@@ -96,7 +96,187 @@ def _existence_checked(model: "SemanticModel", call: cst.Call) -> bool:
 def _row_known_to_exist(model: "SemanticModel", call: cst.Call) -> bool:
     """The code around the lookup has just made sure the row is there (asked only for a
     call about to be reported): it wrote the row itself, or re-reads after get-or-create."""
-    return _written_here(model, call) or _read_again_after_insert(model, call) or _stored_by_helper(model, call)
+    return _written_here(model, call) or _read_again_after_insert(model, call) or _stored_by_helper(model, call) \
+        or _keyed_by_flush_target(model, call) or _stored_before_every_call(model, call) \
+        or _keyed_by_every_caller(model, call)
+
+
+def _keyed_by_every_caller(model: "SemanticModel", call: cst.Call) -> bool:
+    """The lookup's key is a parameter, and every project call passes for it that column of
+    a row of the same class it holds: `export(cls, ids)` looking up `Dashboard` by `id` for
+    each of `ids`, called only with the ids of queried dashboards; `expand(task, run_id)`
+    looking up the `DagRun` by `run_id`, called only from a `DagRun` method with
+    `self.run_id`. A key read from another column (`node.parent_id`, NULL for a root) or
+    from a request does not count."""
+    from .project_calls import ProjectCalls
+
+    queries = model.get(QueryValues)
+    entity = queries.entity_of(call)
+    value = queries.value_of(call)
+    function = model.tree.enclosing(call, (cst.FunctionDef,))
+    project = model.get(ProjectCalls)
+    classes = project.classes
+    if entity is None or value is None or not isinstance(function, cst.FunctionDef) or classes is None:
+        return False
+    looked_up = classes.resolve(project.module, entity)  # type: ignore[arg-type]
+    if looked_up is None:
+        return False
+    if value.methods[-1:] == ("get",):
+        key = _get_key(model, call)
+        conditions: List[Tuple[Optional[str], cst.BaseExpression]] = [(None, key)] if key is not None else []
+    else:
+        conditions = _conditions(model, call, entity) or []
+    for column, compared in conditions:
+        behind = _parameter_behind(model, compared)
+        if behind is None:
+            continue
+        parameter, each = behind
+        passed = project.keys_every_caller_passes(function, parameter)
+        if passed and all(row_class == looked_up and passed_each == each
+                          and attribute == (column if column is not None else "id")
+                          for row_class, attribute, passed_each in passed):
+            return True
+    return False
+
+
+def _parameter_behind(model: "SemanticModel", node: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
+    """(parameter, False) when `node` is a parameter never rebound; (parameter, True) when
+    it is the variable of a loop over such a parameter (`for key in keys:`, perhaps
+    converted in place: `key = int(key)`)."""
+    if not isinstance(node, cst.Name):
+        return None
+    scope, bindings = model.scopes.bindings_of(node)
+    if scope is None or scope.kind != "function" or not bindings:
+        return None
+    if len(bindings) == 1 and bindings[0].kind == "param":
+        return node.value, False
+    loops = [b for b in bindings if b.kind == "for"]
+    converted = [b for b in bindings if b.kind == "assign" and isinstance(b.value, cst.Call)
+                 and callee_name(b.value) in ("int", "str", "UUID") and len(b.value.args) == 1
+                 and isinstance(b.value.args[0].value, cst.Name) and b.value.args[0].value.value == node.value]
+    if len(loops) != 1 or len(loops) + len(converted) != len(bindings) or not isinstance(loops[0].value, cst.Name):
+        return None
+    iterated = _parameter_behind(model, loops[0].value)
+    return (iterated[0], True) if iterated is not None and not iterated[1] else None
+
+
+def _stored_before_every_call(model: "SemanticModel", call: cst.Call) -> bool:
+    """An unfiltered lookup (`select(A).order_by(A.id)`, then `.first()`) in a module-level
+    function that this module alone runs, each time after storing an `A`: called directly,
+    or handed to `run_sync()` (`session.add_all([A(...)]); await session.run_sync(work)`)."""
+    queries = model.get(QueryValues)
+    entity = queries.entity_of(call)
+    value = queries.value_of(call)
+    function = model.tree.enclosing(call, (cst.FunctionDef,))
+    if entity is None or value is None or value.methods[-1:] == ("get",) or _restrictions(model, call) != [] \
+            or not isinstance(function, cst.FunctionDef) or model.tree.parent_of(function) is not model.tree.module:
+        return False
+    sites = _run_sites(model, function)
+    if not sites or not _only_run_here(model, function):
+        return False
+    for site in sites:
+        built: List[cst.Call] = []
+        for argument in _writes_before(model, site, None):
+            _collect_written(model, argument, {}, built)
+        if not any(_names_entity(model, made.func, entity) for made in built):
+            return False
+    return True
+
+
+def _run_sites(model: "SemanticModel", function: cst.FunctionDef) -> List[cst.Call]:
+    """The calls that run `function`: `work(session)` and `session.run_sync(work)`; empty when
+    the name is used any other way (stored, passed elsewhere: it may run anywhere)."""
+    name = function.name.value
+    sites: List[cst.Call] = []
+    for node in model.tree.of_type(cst.Name):
+        if node.value != name or node is function.name:
+            continue
+        parent = model.tree.parent_of(node)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            sites.append(parent)
+            continue
+        runner = model.tree.parent_of(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(runner, cst.Call) and callee_name(runner) == "run_sync" and runner.args[0] is parent:
+            sites.append(runner)
+            continue
+        return []
+    return sites
+
+
+def _only_run_here(model: "SemanticModel", function: cst.FunctionDef) -> bool:
+    """No other module of the project calls the function."""
+    from .project_calls import ProjectCalls
+
+    project = model.get(ProjectCalls)
+    summaries = project.summaries
+    if summaries is None:
+        return True
+    return all(site.caller[0] == project.module
+               for site in summaries.callers((project.module, function.name.value)))  # type: ignore[arg-type]
+
+
+def _keyed_by_flush_target(model: "SemanticModel", call: cst.Call) -> bool:
+    """Inside a mapper flush listener, the lookup is keyed only by what the object being
+    written holds: an object it refers to (`where(t.c.emp == instance.parent.emp)`), or a
+    column its class declares NOT NULL (`session.get(Database, target.database_id)`). The
+    flush writes the rows the object refers to first, and a key that named no row would have
+    failed its foreign key; a nullable column (`target.parent_id` of a root) may be NULL."""
+    from .flush_listeners import FlushListeners
+
+    listener = model.get(FlushListeners).listener_target(call)
+    if listener is None:
+        return False
+    target, written = listener
+    keys = _compared_values(model, call)
+    return bool(keys) and all(_held_by_target(model, key, target, written) for key in keys)  # type: ignore[union-attr]
+
+
+def _held_by_target(model: "SemanticModel", key: cst.BaseExpression, target: str, written: Optional[str]) -> bool:
+    """`target.parent.emp` (an object the target refers to), or `target.database_id` for a
+    NOT NULL column of the target's class."""
+    if not isinstance(key, cst.Attribute):
+        return False
+    holder = key.value
+    if isinstance(holder, cst.Name):
+        return holder.value == target and written is not None and _not_null(model, written, key.attr.value)
+    while isinstance(holder, cst.Attribute):
+        holder = holder.value
+    return isinstance(holder, cst.Name) and holder.value == target
+
+
+def _not_null(model: "SemanticModel", written: str, column: str) -> bool:
+    from .project_calls import ProjectCalls
+
+    project = model.get(ProjectCalls)
+    classes = project.classes
+    key = classes.resolve(project.module, written) if classes is not None else None  # type: ignore[arg-type]
+    return key is not None and classes.required_column(key, column)  # type: ignore[union-attr]
+
+
+def _compared_values(model: "SemanticModel", call: cst.Call) -> Optional[List[cst.BaseExpression]]:
+    """What the lookup compares its columns to: the key of a `get()`, or the value of every
+    `==` restriction (any column); None when some restriction is something else."""
+    value = model.get(QueryValues).value_of(call)
+    if value is not None and value.methods[-1:] == ("get",):
+        key = _get_key(model, call)
+        return [key] if key is not None else None
+    restrictions = _restrictions(model, call)
+    if restrictions is None:
+        return None
+    found: List[cst.BaseExpression] = []
+    for method, restricting in restrictions:
+        if method == "filter_by" and all(arg.keyword is not None for arg in restricting.args):
+            found.extend(arg.value for arg in restricting.args)
+            continue
+        if method not in ("where", "filter"):
+            return None
+        for arg in restricting.args:
+            test = arg.value
+            if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                    and isinstance(test.comparisons[0].operator, cst.Equal)):
+                return None
+            found.append(test.comparisons[0].comparator)
+    return found
 
 
 # -- the row was written just before ------------------------------------------------------------
@@ -329,13 +509,22 @@ def _is_identity(keyword: str) -> bool:
 def _restrictions(model: "SemanticModel", call: cst.Call) -> Optional[List[Tuple[str, cst.Call]]]:
     """The calls along the lookup's chain (into the statement it executes) that can leave
     rows out; None when the chain cannot be followed to its start."""
+    if not isinstance(call.func, cst.Attribute):
+        return None  # `get_by_name(session, name)`: a helper's lookup
     found: List[Tuple[str, cst.Call]] = []
-    current: cst.BaseExpression = call.func.value  # type: ignore[attr-defined]
+    current: cst.BaseExpression = call.func.value
+    if call.func.attr.value in names.RUNS_STATEMENT and call.args:
+        # `session.scalar(select(User).where(...))`: the lookup runs its argument, and the
+        # session it is called on says nothing about the rows.
+        current = call.args[0].value
     for _ in range(50):
         if isinstance(current, cst.Await):
             current = current.expression
         if isinstance(current, cst.Name):
             _, bindings = model.scopes.bindings_of(current)
+            if len(bindings) > 1:  # `result = session.execute(...)` twice: the one this read sees
+                reaching = model.get(RowAnalysis).reaching_binding(current)
+                bindings = [reaching] if reaching is not None else bindings
             if len(bindings) != 1 or bindings[0].kind not in ("assign", "annassign") or bindings[0].value is None:
                 return None
             current = bindings[0].value

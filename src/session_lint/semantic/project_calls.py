@@ -3,10 +3,11 @@ from one module's libcst tree and answered by the project's function summaries
 (`project/summaries.py`), which see every module."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
+from ..project.call_sites import every_call_site
 from .scopes import dotted_name
 
 _UNSET = object()
@@ -218,6 +219,54 @@ class ProjectCalls:
                 key = classes.resolve(callee.key[0], callee.instance_class) if classes is not None else None  # type: ignore[arg-type]
                 return argument, state, key
         return None
+
+    def keys_every_caller_passes(self, function: cst.FunctionDef,
+                                 parameter: str) -> Optional[List[Tuple[Tuple[str, str], str, bool]]]:
+        """What every project call of `function` (of this module) passes for `parameter`, when
+        each passes a column of a row it holds (`self.run_id` in a `DagRun` method, ids added
+        from every queried `Dashboard`): (the row's class as (file, name), the attribute, one
+        value or a collection of them) per call; None when some call passes anything else,
+        or the project has no call of it."""
+        summaries = self.summaries
+        qualname = self.qualname(function)
+        if summaries is None or qualname is None:
+            return None
+        target = (self.module, qualname)
+        callee = summaries.summaries.get(target)  # type: ignore[arg-type]
+        sites = every_call_site(summaries, target)  # type: ignore[arg-type]
+        if callee is None or not sites:
+            return None
+        params = list(callee.params)
+        if "." in qualname and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        found: List[Tuple[Tuple[str, str], str, bool]] = []
+        for (path, caller), line in sites:
+            passed = [key for key in summaries.facts[path]["functions"][caller].get("row_keys", ())
+                      if key[1] == line and self._binds(key[2], parameter, params)
+                      and self._resolves_to(path, caller, key[0], target)]
+            if len(passed) != 1:
+                return None
+            _, _, _, written, attribute, each = passed[0]
+            classes = self.classes
+            resolved = classes.resolve(path, written) if classes is not None else None
+            if resolved is None:
+                return None
+            found.append((resolved, attribute, each))
+        return found
+
+    @staticmethod
+    def _binds(where: object, parameter: str, params: List[str]) -> bool:
+        if isinstance(where, int):
+            return where < len(params) and params[where] == parameter
+        return where == parameter
+
+    def _resolves_to(self, path: str, caller: str, callee: str, target: Tuple[str, str]) -> bool:
+        summaries = self.summaries
+        assert summaries is not None
+        found = summaries.resolve(path, caller, callee)
+        if found is None and "." in callee:
+            found = summaries.unique_method(callee.rpartition(".")[2])
+        return found == target
 
 
 def _scope(summary: Optional["Summary"]) -> Optional[str]:

@@ -285,7 +285,51 @@ class RowAnalysis:
                     if bound == ONE_ROW:
                         return ONE_ROW
                     found = found or bound
-        return found
+        return found or self._unique_bound(node)
+
+    def _unique_bound(self, node: cst.BaseExpression) -> Optional[str]:
+        """The same bounds through a unique set of columns the project declares for the
+        model (`UniqueConstraint("table_id", "column_name")`, `unique=True`, a composite
+        primary key): ONE_ROW when `==` conditions cover one, ONE_ROW_PER_VALUE when they do
+        with one column given as `.in_(values)` (superset `validate_columns_uniqueness`:
+        `TableColumn.table_id == id, TableColumn.column_name.in_(names)`)."""
+        equal: Set[str] = set()
+        listed: Set[str] = set()
+        classes: Set[str] = set()
+        for call in self.queries.statement_calls(node):
+            if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in ("where", "filter"):
+                continue
+            for arg in call.args:
+                if arg.keyword or arg.star:
+                    continue
+                test = arg.value
+                if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) \
+                        and test.func.attr.value == "in_" and _is_column(test.func.value):
+                    column = test.func.value
+                    listed.add(column.attr.value)  # type: ignore[attr-defined]
+                elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+                        and isinstance(test.comparisons[0].operator, cst.Equal) and _is_column(test.left) \
+                        and not _is_column(test.comparisons[0].comparator):
+                    column = test.left
+                    equal.add(column.attr.value)  # type: ignore[attr-defined]
+                else:
+                    continue
+                classes.add(self.model.source_of(column.value))  # type: ignore[attr-defined]
+        if len(classes) != 1 or len(listed) > 1 or not equal | listed:
+            return None
+        from .project_calls import ProjectCalls
+
+        project = self.model.get(ProjectCalls)
+        mapped = project.classes
+        key = mapped.resolve(project.module, classes.pop()) if mapped is not None else None  # type: ignore[arg-type]
+        if key is None:
+            return None
+        for unique in mapped.unique_sets(key):  # type: ignore[union-attr]
+            if unique <= equal:
+                return ONE_ROW
+            if listed and unique <= equal | listed:
+                return ONE_ROW_PER_VALUE
+        return None
 
     def _identity_bound(self, node: cst.BaseExpression, hops: int) -> Optional[str]:
         if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:

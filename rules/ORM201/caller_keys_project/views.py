@@ -1,0 +1,7 @@
+from flask import request
+
+from models import Dashboard
+
+
+def show(session):
+    return Dashboard.export_one(session, request.args["id"])
