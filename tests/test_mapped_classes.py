@@ -171,3 +171,116 @@ def test_lookup_helpers_say_what_they_return(tmp_path) -> None:
                                  "app/models.py": MODELS.replace('lazy="dynamic"', 'lazy="joined"'),
                                  "app/helpers.py": HELPERS})
     assert changed.fingerprint() != fingerprint
+
+
+ROWS = '''
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+    from app.db import session
+    from app import helpers
+    from app.models import Author, Book
+
+
+    def author(author_id):
+        return session.query(Author).filter(Author.id == author_id).first()
+
+
+    def author_by_key(db, author_id):
+        return db.get(Author, author_id)
+
+
+    def author_with_books(author_id):
+        found = session.scalars(select(Author).options(selectinload(Author.books)).where(Author.id == author_id))
+        return found.one_or_none()
+
+
+    def previous(author_id):
+        """The author, or None."""
+        if author_id is None:
+            return None
+        return author(author_id)
+
+
+    def two_kinds(book_id, author_id):
+        if book_id:
+            return session.query(Book).filter(Book.id == book_id).first()
+        return session.query(Author).filter(Author.id == author_id).first()
+
+
+    def authors(ids):
+        result = []
+        for author_id in ids:
+            row = author(author_id)
+            if row is not None:
+                result.append(row)
+        return result
+
+
+    def authors_and_books(ids):
+        result = []
+        for author_id in ids:
+            result.append(author(author_id))
+        for book in session.query(Book).all():
+            result.append(book)
+        return result
+
+
+    def authors_extended(ids):
+        """Authors, then books: None is never among them."""
+        result = []
+        for author_id in ids:
+            row = author(author_id)
+            result.append(row)
+        result.extend(helpers.books_of(1))
+        return result
+
+
+    def new_authors(names):
+        """New authors, none of them in the session."""
+        result = []
+        for name in names:
+            row = Author(name=name)
+            result.append(row)
+        return result
+'''
+
+
+def test_helpers_say_which_row_and_which_rows_they_return(tmp_path) -> None:
+    index = project(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/models.py": MODELS,
+                               "app/other.py": OTHER, "app/helpers.py": HELPERS, "app/rows.py": ROWS})
+    path = str((tmp_path / "app/rows.py").resolve())
+    functions = index.summaries.facts[path]["functions"]
+    assert functions["author"]["row_entity"] == "Author" and not functions["author"]["row_options"]
+    assert functions["author_by_key"]["row_entity"] == "Author"
+    assert functions["author_with_books"]["row_entity"] == "Author" and functions["author_with_books"]["row_options"]
+    assert functions["two_kinds"]["row_entity"] is None  # two classes
+    assert functions["authors"]["filled_rows"] == ["call:author"]
+    assert functions["authors_and_books"]["filled_rows"] == ["Book", "call:author"]
+    assert not functions["authors_extended"].get("filled_rows")  # `extend()`: items we cannot name
+    assert not functions["new_authors"].get("filled_rows")  # new objects, not rows
+    classes = project_classes(index.summaries)
+    author = (str((tmp_path / "app/models.py").resolve()), "Author")
+    assert classes.row_class((path, "author")) == author
+    assert classes.row_class((path, "previous")) == author  # through the function it returns the call of
+    assert classes.row_options((path, "author_with_books")) and not classes.row_options((path, "previous"))
+    assert classes.items_class((path, "authors")) == author
+    assert classes.items_class((path, "authors_and_books")) is None  # authors and books
+    helpers = str((tmp_path / "app/helpers.py").resolve())
+    assert classes.items_class((helpers, "books_of")) == (author[0], "Book")  # the rows of its query
+    # Names that make a statement worth reading: the helpers returning a row or a list of
+    # rows of a class the project resolves (not a list of two classes' rows).
+    names = set(index.evidence_names())
+    assert {"author", "previous", "authors"} <= names and "authors_and_books" not in names
+    fingerprint = index.fingerprint()
+    # Which class a helper returns one row of is part of what its callers' rows are.
+    changed = project(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/models.py": MODELS,
+                                 "app/other.py": OTHER, "app/helpers.py": HELPERS,
+                                 "app/rows.py": ROWS.replace("query(Author).filter(Author.id == author_id).first()",
+                                                             "query(Book).filter(Book.id == author_id).first()")})
+    assert changed.fingerprint() != fingerprint
+    # ... and so is the function whose call a helper returns (`previous` returns `author(...)`).
+    rerouted = project(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/models.py": MODELS,
+                                  "app/other.py": OTHER, "app/helpers.py": HELPERS,
+                                  "app/rows.py": ROWS.replace("return author(author_id)",
+                                                              "return two_kinds(author_id, author_id)")})
+    assert rerouted.fingerprint() != fingerprint

@@ -84,6 +84,63 @@ def test_row_sources_through_local_variables() -> None:
     assert found["plain"] is None
 
 
+def test_the_class_of_a_loop_item() -> None:
+    """`RowAnalysis.instance_entity` of loop variables the loop does not spell out: tuple
+    targets, a name two loops bind, a copy of a relationship, a row looked up per item."""
+    source = HEADER + textwrap.dedent("""
+    from sqlalchemy import Column, ForeignKey, Integer
+    from sqlalchemy.orm import declarative_base, relationship
+    Base = declarative_base()
+
+    class Team(Base):
+        __tablename__ = "team"
+        id = Column(Integer, primary_key=True)
+        users = relationship("User")
+
+    class User(Base):
+        __tablename__ = "user"
+        id = Column(Integer, primary_key=True)
+        team_id = Column(Integer, ForeignKey(Team.id))
+
+    def f(session: Session, names, keys, cache):
+        for team, user in session.query(Team, User):
+            a = (team, user)
+        for name, u2 in zip(names, session.scalars(select(User)).all()):
+            b = u2
+        for i, t2 in enumerate(session.query(Team)):
+            c = t2
+        for team, name in keys:
+            d = team
+        for team in session.scalars(select(Team)):
+            e = team
+        lead = session.get(Team, 1)
+        for member in list(lead.users):
+            f = member
+        for team in session.scalars(select(Team)):
+            team = cache[team.id]
+            g = team
+        for name in names:
+            looked_up = session.query(Team).filter(Team.id == name).first()
+            h = looked_up
+        for label, t3 in [("a", 1)]:
+            i = t3
+    """)
+    model = SemanticModel(cst.parse_module(source), "m.py")
+    rows = model.get(RowAnalysis)
+    read = {node.targets[0].target.value: node.value for node in model.tree.of_type(cst.Assign)
+            if isinstance(node.targets[0].target, cst.Name) and len(node.targets[0].target.value) == 1}
+    classes = {name: [rows.instance_entity(element.value) for element in value.elements]
+               if isinstance(value, cst.Tuple) else rows.instance_entity(value) for name, value in read.items()}
+    assert classes["a"] == ["Team", "User"]  # `query(Team, User)` rows unpack into a Team and a User
+    assert classes["b"] == "User" and classes["c"] == "Team"  # zip(), enumerate()
+    assert classes["d"] is None  # `keys` holds what nobody says
+    assert classes["e"] == "Team"  # the loop around the read binds `team`, not the one before
+    assert classes["f"] == "User"  # a copy of a relationship's rows
+    assert classes["g"] is None  # rebound in the body
+    assert classes["h"] == "Team"  # one row looked up per item
+    assert classes["i"] is None
+
+
 def test_columns_of_a_scalars_result_are_values_not_rows() -> None:
     found = sources("""
     def f(session: Session):

@@ -328,6 +328,7 @@ class _FunctionScanner:
         returns = set(self.returns)
         if "name" in returns:
             returns.discard("name")
+        row_entity = returned_row_entity(self.own_nodes)
         return {
             "line": function.lineno,
             "params": self.params,
@@ -346,6 +347,11 @@ class _FunctionScanner:
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "options"
                 for node in self.own_nodes),
             "picks": _picking_parameters(self),
+            # ORM30x: the class of the one row it returns (with loader options: relatives
+            # loaded with it), of the rows in a list it fills.
+            "row_entity": row_entity,
+            "row_options": bool(row_entity) and _calls_options(self.own_nodes),
+            "filled_rows": filled_rows(self.own_nodes),
             "row_keys": _row_key_arguments(self),
             # Calls in functions nested inside (callbacks, closures run by an executor): the
             # call graph has no name for those functions, so "every call of F" needs them here.
@@ -1232,3 +1238,204 @@ def _on_query(node: ast.AST, query_names: Set[str]) -> bool:
         else:
             return isinstance(node, ast.Name) and node.id in query_names
 # == end of mapped classes ========================================================================
+
+
+# == Rows of a known class (ORM30x) ================================================================
+# Which class the row a function returns is of (`return session.query(Build)...first()`), and
+# which class the rows of a list it fills and returns are of (`found = []`, then
+# `found.append(hc)` of rows it looked up): the rows rules then know the class of a loop's
+# item, and so which of its attributes are relationships, through a helper. Flow-insensitive
+# like every fact: a name counts only when each of its assignments says the same.
+
+# Methods returning one row of the query or result they are called on, or the row a key picks.
+_ONE_ROW = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "first_or_404",
+                      "one_or_404", "get", "get_or_404", "get_one"})
+# What turns a statement into rows: `session.scalars(stmt)`, `session.execute(stmt)`, `.scalar(stmt)`.
+_RUNS_STATEMENT = frozenset({"scalars", "execute", "scalar"})
+
+
+def returned_row_entity(nodes: List[ast.AST]) -> Optional[str]:
+    """The mapped class (as the module writes it) of the one row the function returns: `return
+    q.first()`, `return session.get(Build, id)`, `return session.scalars(select(X)...).one()`,
+    or a local bound only to such a row; None when its returns name no class or two."""
+    queries, rows = _row_names(nodes)
+    found: Set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            entity = rows.get(value.id) if isinstance(value, ast.Name) else _one_row_entity(value, queries)
+            if entity:
+                found.add(entity)
+    return found.pop() if len(found) == 1 else None
+
+
+def filled_rows(nodes: List[ast.AST]) -> List[str]:
+    """What the items of the list the function fills and returns are: `result = []` (or
+    `list()`, or a copy `list(self.host.categories)`), then only `result.append(item)`, and
+    `return result`. Each item is a row of a class the module names (`X`), a row some project
+    function returns (`call:<callee>`, resolved by the project), or a loop's row of a query of
+    one class. Empty when anything else goes into the list or when it is not what is returned."""
+    queries, rows = _row_names(nodes)
+    returned = {node.value.id for node in nodes if isinstance(node, ast.Return) and isinstance(node.value, ast.Name)}
+    if len(returned) != 1:
+        return []
+    name = returned.pop()
+    stores = [node for node in nodes if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)]
+    starts = [node for node in nodes if isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name and _starts_a_list(node.value)]
+    if not starts or len(starts) != len(stores):
+        return []  # bound some other way too (a loop target, a second value)
+    kinds: Set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name \
+                and node.attr not in ("append", "copy", "count", "index", "sort", "reverse"):
+            return []  # `extend()`, `insert()`, `+=`: items we cannot name
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
+            continue
+        item = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if isinstance(item, ast.Name):
+            kind = _item_kind(item, nodes, queries, rows)
+        else:
+            kind = _one_row_entity(item, queries) or _looked_up(item) if item is not None else None
+        if kind is None:
+            return []
+        kinds.add(kind)
+    if any(isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name
+           for node in nodes):
+        return []
+    return sorted(kinds)
+
+
+def _calls_options(nodes: List[ast.AST]) -> bool:
+    """`.options(selectinload(...))` somewhere in the function: its rows come with relatives."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "options"
+               for node in nodes)
+
+
+def _starts_a_list(value: ast.AST) -> bool:
+    """`[]`, `list()`, or `list(<attribute path>)` (a copy of a collection, a relationship's)."""
+    if isinstance(value, ast.List):
+        return not value.elts
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list"
+            and not value.keywords and (not value.args or len(value.args) == 1 and isinstance(value.args[0], ast.Attribute)
+                                        and dotted(value.args[0]) is not None))
+
+
+def _item_kind(item: ast.Name, nodes: List[ast.AST], queries: Dict[str, str], rows: Dict[str, str]) -> Optional[str]:
+    """What the name `item` appended to the list holds: a class name, or `call:<callee>`."""
+    if item.id in rows:
+        return rows[item.id]
+    values: Set[str] = set()
+    bound = 0
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id == item.id:
+            kind = _looked_up(node.value)
+            if kind is None:
+                return None
+            values.add(kind)
+            bound += 1
+        elif isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name) \
+                and node.target.id == item.id:
+            entity = _rows_of(node.iter, queries)
+            if entity is None:
+                return None
+            values.add(entity)
+            bound += 1
+    if bound != _stores(nodes).get(item.id, 0):
+        return None  # bound some other way too (`with ... as item`, a tuple target, a walrus)
+    return values.pop() if len(values) == 1 else None
+
+
+def _looked_up(value: ast.AST) -> Optional[str]:
+    """`call:<callee>` for the call of a project function, perhaps one returning a row (the
+    project decides); None for a builtin (`list(...)`), a class (`User(...)`: a new object, no
+    row) or anything that is no call."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    callee = dotted(value.func) if isinstance(value, ast.Call) else None
+    if callee is None or callee in _BUILTINS or callee.rpartition(".")[2][:1].isupper():
+        return None
+    return f"call:{callee}"
+
+
+def _stores(nodes: List[ast.AST]) -> Dict[str, int]:
+    """How many times the function binds each local name."""
+    found: Dict[str, int] = {}
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found[node.id] = found.get(node.id, 0) + 1
+    return found
+
+
+def _row_names(nodes: List[ast.AST]) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """({name: class} of locals bound only to a query, a statement or a result of one class,
+    {name: class} of locals bound only to one row of such a query)."""
+    queries: Dict[str, str] = {}
+    rows: Dict[str, str] = {}
+    counts: Dict[str, int] = {}
+    spoilt: Set[str] = set()
+    ordered = sorted((node for node in nodes if isinstance(node, ast.Assign) and len(node.targets) == 1
+                      and isinstance(node.targets[0], ast.Name)), key=lambda node: (node.lineno, node.col_offset))
+    for node in ordered:
+        name = node.targets[0].id  # type: ignore[attr-defined]
+        counts[name] = counts.get(name, 0) + 1
+        query = _rows_of(node.value, queries)  # a query, a statement, or the result of running one
+        row = _one_row_entity(node.value, queries)
+        if query is not None and queries.get(name, query) == query and name not in rows:
+            queries[name] = query
+        elif row is not None and rows.get(name, row) == row and name not in queries:
+            rows[name] = row
+        else:
+            spoilt.add(name)
+    stores = _stores(nodes)
+    spoilt.update(name for name, count in counts.items() if stores.get(name, 0) != count)
+    return ({k: v for k, v in queries.items() if k not in spoilt}, {k: v for k, v in rows.items() if k not in spoilt})
+
+
+def _one_row_entity(node: ast.AST, queries: Dict[str, str]) -> Optional[str]:
+    """`Build` of `session.query(Build).filter(...).first()`, `session.get(Build, id)`,
+    `Build.query.get(id)`, `session.scalars(select(Build)...).one_or_none()`,
+    `session.scalar(select(Build)...)`."""
+    if isinstance(node, ast.Await):
+        node = node.value
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    method, receiver = node.func.attr, node.func.value
+    if method == "scalar" and len(node.args) == 1:
+        return _statement_entity(node.args[0], queries)
+    if method not in _ONE_ROW:
+        return None
+    if method in ("get", "get_or_404", "get_one") and len(node.args) == 2:
+        entity = dotted(node.args[0])  # `session.get(Build, id)`
+        return entity if _is_get(node) and entity and entity.rpartition(".")[2][:1].isupper() else None
+    return _rows_of(receiver, queries)
+
+
+def _rows_of(node: ast.AST, queries: Dict[str, str]) -> Optional[str]:
+    """The class of the rows the query, statement result or `X.query` chain `node` yields."""
+    if isinstance(node, ast.Await):
+        node = node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("all", "fetchall") \
+            and not node.args:
+        return _rows_of(node.func.value, queries)  # `session.query(X).all()`
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RUNS_STATEMENT:
+        if len(node.args) == 1:
+            return _statement_entity(node.args[0], queries)  # `session.scalars(stmt)`
+        if not node.args and isinstance(node.func.value, ast.Call):
+            return _rows_of(node.func.value, queries)  # `session.execute(stmt).scalars()`
+        return None
+    return _statement_entity(node, queries)
+
+
+def _statement_entity(node: ast.AST, queries: Dict[str, str]) -> Optional[str]:
+    """`X` of a `select(X)` / `session.query(X)` chain, of a name bound to one, or of
+    Flask-SQLAlchemy's `X.query` chain."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_BUILDERS:
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "query":
+        entity = dotted(node.value)
+        return entity if entity and entity.rpartition(".")[2][:1].isupper() else None
+    entity = _query_entity(node, queries)
+    return entity if entity != "cls" else None

@@ -161,6 +161,79 @@ class ProjectClasses:
             return False
         return False
 
+    def row_class(self, function: Tuple[str, str]) -> Optional[ClassKey]:
+        """The mapped class of the one row the project function returns: its own `return
+        q.first()` of a query of one class (`row_entity`), or what the functions whose call
+        it returns return (`return self._previous(build)`). Every return that names a class
+        must name the same one; a function that also returns rows, a query or a session
+        returns no one row."""
+        return self._row(function, 0)[0]
+
+    def row_options(self, function: Tuple[str, str]) -> bool:
+        """The row `row_class` speaks of may come from a query with loader options
+        (`.options(selectinload(...))`): its relationships may be loaded with it."""
+        return self._row(function, 0)[1]
+
+    def _row(self, function: Tuple[str, str], depth: int) -> Tuple[Optional[ClassKey], bool]:
+        path, qualname = function
+        info = self.facts.get(path, {}).get("functions", {}).get(qualname)
+        if info is None or depth > _MAX_DEPTH:
+            return None, False
+        returns = info.get("returns", ())
+        if any(kind in returns for kind in ("rows", "query", "session")):
+            return None, False
+        found: Set[ClassKey] = set()
+        options = bool(info.get("row_options"))
+        entity = info.get("row_entity")
+        if entity:
+            key = self.resolve(path, entity)
+            if key is None:
+                return None, False
+            found.add(key)
+        for kind in returns:
+            if not kind.startswith("call:"):
+                continue
+            target = self.summaries.resolve(path, qualname, kind[len("call:"):])
+            key, loaded = self._row(target, depth + 1) if target is not None and target != function else (None, False)
+            if key is not None:
+                found.add(key)
+                options = options or loaded
+        return (found.pop(), options) if len(found) == 1 else (None, False)
+
+    def items_options(self, function: Tuple[str, str]) -> bool:
+        """The rows `items_class` speaks of may come from queries with loader options."""
+        path, qualname = function
+        info = self.facts.get(path, {}).get("functions", {}).get(qualname)
+        if info is None:
+            return False
+        if info.get("rows_entity"):
+            return bool(info.get("rows_options"))
+        for kind in info.get("filled_rows") or ():
+            target = self.summaries.resolve(path, qualname, kind[len("call:"):]) if kind.startswith("call:") else None
+            if target is not None and self.row_options(target):
+                return True
+        return False
+
+    def items_class(self, function: Tuple[str, str]) -> Optional[ClassKey]:
+        """The mapped class of the rows in the list the project function returns: the rows of
+        its query (`rows_entity`), or the rows it appends to a list it returns (`filled_rows`:
+        each a row of a class it names, or the one row a project function it calls returns)."""
+        path, qualname = function
+        info = self.facts.get(path, {}).get("functions", {}).get(qualname)
+        if info is None:
+            return None
+        entity = info.get("rows_entity")
+        if entity and entity != "cls":
+            return self.resolve(path, entity)
+        found: Set[Optional[ClassKey]] = set()
+        for kind in info.get("filled_rows") or ():
+            if kind.startswith("call:"):
+                target = self.summaries.resolve(path, qualname, kind[len("call:"):])
+                found.add(self.row_class(target) if target is not None else None)
+            else:
+                found.add(self.resolve(path, kind))
+        return found.pop() if len(found) == 1 else None
+
     # -- reading the facts ----------------------------------------------------------------------
     def _index(self) -> None:
         for path, module in self.facts.items():
@@ -321,10 +394,12 @@ def project_classes(summaries: "ProjectSummaries") -> ProjectClasses:
     return found
 
 
-def fingerprint_items(facts: Dict[str, dict]) -> Iterator[Tuple[object, ...]]:
+def fingerprint_items(facts: Dict[str, dict],
+                      summaries: Optional["ProjectSummaries"] = None) -> Iterator[Tuple[object, ...]]:
     """The mapped-class facts and what lookup helpers return (`rows_entity`, `picks`,
-    `page`), for the index fingerprint: a relationship, a backref or a metaclass changed in
-    one module changes what another module's rows are."""
+    `page`; with `summaries`, the resolved class of the row or rows a function returns), for
+    the index fingerprint: a relationship, a backref or a metaclass changed in one module
+    changes what another module's rows are."""
     for path in sorted(facts):
         mapped = facts[path].get("mapped")
         if mapped:
@@ -334,6 +409,28 @@ def fingerprint_items(facts: Dict[str, dict]) -> Iterator[Tuple[object, ...]]:
             if info.get("rows_entity") or info.get("picks") or info.get("page") or info.get("annotated_query"):
                 yield ("rows", path, qualname, info.get("rows_entity"), info.get("rows_options"), info.get("picks"),
                        info.get("page"), info.get("annotated_query"))
+    if summaries is not None:
+        yield from _row_classes(summaries)
+
+
+def _row_classes(summaries: "ProjectSummaries") -> Iterator[Tuple[object, ...]]:
+    """The class of the row each function returns, of the rows of a list it fills, resolved
+    (through the functions whose call it returns, too): a caller's loop item is of that class."""
+    classes = project_classes(summaries)
+    for path in sorted(summaries.facts):
+        for qualname, info in sorted(summaries.facts[path]["functions"].items()):
+            if _may_return_rows_of_a_class(info):
+                key = (path, qualname)
+                row, items = classes.row_class(key), classes.items_class(key)
+                if row is not None or items is not None:
+                    yield ("row", path, qualname, row, row is not None and classes.row_options(key),
+                           items, items is not None and classes.items_options(key))
+
+
+def _may_return_rows_of_a_class(info: dict) -> bool:
+    """A cheap first test before `row_class` / `items_class`."""
+    return bool(info.get("row_entity") or info.get("filled_rows") or any(
+        kind.startswith("call:") for kind in info.get("returns", ())))
 
 
 def _module_name(path: str) -> str:
@@ -345,11 +442,13 @@ def _module_name(path: str) -> str:
 
 def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
     """Names that make a statement worth reading for the rows rules: lookup helpers (they
-    pick rows by a parameter, return rows of a known class or a page), the classes that
-    have one, themselves or through a base (`Mailbox.get(id)` of a `ModelMixin.get`), and
+    pick rows by a parameter, return rows of a known class or a page, one row of a known
+    class, or a list they fill with such rows), the classes that have one, themselves or
+    through a base (`Mailbox.get(id)` of a `ModelMixin.get`; not for the last two kinds), and
     modules with a function returning a page."""
     names: Set[str] = set()
     owners: Set[ClassKey] = set()
+    classes = project_classes(summaries)
     for path, module in summaries.facts.items():
         for qualname, info in module["functions"].items():
             if info.get("picks") or info.get("rows_entity") or info.get("page") or info.get("annotated_query"):
@@ -360,7 +459,13 @@ def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
                     # `from app.plugins import seen` then `seen.search(...)`: a module whose
                     # function returns a page (only these: module names are common words)
                     names.add(_module_name(path))
-    classes = project_classes(summaries)
+            elif _may_return_rows_of_a_class(info) and (
+                    classes.row_class((path, qualname)) or classes.items_class((path, qualname))):
+                # `build = build_to_compare(package)`: a row of a known class, whose lazy
+                # relationships a caller's loop may read (the function's name alone: many
+                # model classes have such a method, which makes no module that imports
+                # them worth reading)
+                names.add(qualname.rpartition(".")[2])
     for path, module in summaries.facts.items():
         for name in module.get("classes", {}):
             if classes.has_query_attribute((path, name)):

@@ -577,7 +577,7 @@ class ProjectSummaries:
                 yield (key, *item)
         from .mapped_classes import fingerprint_items as mapped_items  # mapped classes (ORM30x)
 
-        yield from mapped_items(self.facts)
+        yield from mapped_items(self.facts, self)
 
 
 def is_test_path(path: str) -> bool:

@@ -11,7 +11,7 @@ from ..semantic import SemanticModel
 from ..semantic.queries import QUERY, STATEMENT, QueryValues
 from ..semantic.loops import LoopVariables
 from ..semantic.relationships import LAZY, Relationship, Relationships
-from ..semantic.rows import RowAnalysis, loop_targets, names_in
+from ..semantic.rows import RowAnalysis, loop_targets, names_in, uncopied
 from .orm30x_shapes import COMPREHENSIONS, is_one_off_module, quote, reportable
 from ..semantic.nodes import method_name
 from ..semantic.scopes import receiver_method
@@ -131,10 +131,10 @@ class QueryInLoop(Rule):
         relationship = rows.relationship_of(attribute)
         if relationship is None:
             return self._querying_property_in_loop(model, attribute)
-        if relationship.loading != LAZY or _is_assigned(model, attribute):
+        if relationship.loading != LAZY or _is_assigned(model, attribute) or _used_as_query(model, attribute):
             return None
         loop = _item_loop(model, attribute.value, attribute)
-        if loop is None:
+        if loop is None or _one_parent_for_all(model, attribute.value, relationship, loop):
             return None
         return _lazy_finding(model, attribute, attribute, relationship, loop)
 
@@ -337,29 +337,68 @@ def _writes_in(loop: cst.CSTNode) -> bool:
 
 # -- relationships loaded once per item ----------------------------------------------------------
 def _item_loop(model: SemanticModel, item: cst.BaseExpression, where: cst.CSTNode) -> Optional[cst.CSTNode]:
-    """The loop whose variable `item` is, when it runs over rows of a query (or of a
-    relationship) that loads no related rows with them (`.options(...)`), is not a handful
-    written out, and runs `where` once per item."""
+    """The loop that gives `item` another row on every turn, when it runs `where` once per
+    item and is not over a handful of items written out:
+
+    - the loop whose variable `item` is (a tuple target's element too), over rows of a query
+      (or of a relationship) that loads no related rows with them (`.options(...)`), or over
+      rows whose class the analysis knows otherwise (a project function's list of rows,
+      `zip()` of row lists);
+    - the loop in whose body `item` is assigned one row of a known class looked up by the
+      loop's item (`build = self.build_to_compare(package)`, `user = session.get(User,
+      uid)`): each turn holds another row."""
     if not isinstance(item, cst.Name):
         return None
-    _, bindings = model.scopes.bindings_of(item)
-    if len(bindings) != 1 or bindings[0].kind not in ("for", "comprehension"):
+    rows = model.get(RowAnalysis)
+    binding = rows.binding_of(item)
+    if binding is None:
         return None
-    head = bindings[0].node
-    loop = model.tree.parent_of(head) if isinstance(head, cst.CompFor) else head
-    while isinstance(loop, cst.CompFor):
-        loop = model.tree.parent_of(loop)
-    target = getattr(head, "target", None)
-    if not isinstance(loop, (cst.For,) + COMPREHENSIONS) or not isinstance(target, cst.Name):
-        return None
-    source = model.get(RowAnalysis).source(head.iter)  # type: ignore[attr-defined]
-    if source is None or _loads_related(model, source) or _fixed_few(model, head.iter):  # type: ignore[attr-defined]
+    head = binding.node
+    if isinstance(head, (cst.For, cst.CompFor)):
+        loop = model.tree.parent_of(head) if isinstance(head, cst.CompFor) else head
+        while isinstance(loop, cst.CompFor):
+            loop = model.tree.parent_of(loop)
+        if not isinstance(loop, (cst.For,) + COMPREHENSIONS):
+            return None
+        iterable: cst.BaseExpression = head.iter  # type: ignore[attr-defined]
+        if _fixed_few(model, iterable):
+            return None
+        of_item = _rows_of_item(model, item, iterable)  # `builds` of `zip(names, builds)`
+        source = rows.source(of_item)
+        if source is not None and _loads_related(model, source):
+            return None
+        if source is None and (rows.instance_entity(item) is None or rows.items_load_related(of_item)):
+            return None  # not rows whose class is known, or rows loaded with their relatives
+    elif binding.kind == "assign" and binding.value is not None and rows.instance_entity(item) is not None:
+        if rows.lookup_loads_related(binding.value):
+            return None
+        loop = _looked_up_per_item(model, binding.node, binding.value)
+        if loop is None:
+            return None
+    else:
         return None
     child: cst.CSTNode = where
     for ancestor in model.tree.ancestors(where):
         if ancestor is loop:
             return loop if _runs_per_item(model, loop, child, where) else None  # type: ignore[arg-type]
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        child = ancestor
+    return None
+
+
+def _looked_up_per_item(model: SemanticModel, assignment: cst.CSTNode,
+                        value: cst.BaseExpression) -> Optional[cst.For]:
+    """The innermost `for` loop whose body holds `assignment`, when the row it assigns is
+    looked up by the loop's item (the value reads one of the loop's names) and the loop is
+    not over a handful of items written out."""
+    child: cst.CSTNode = assignment
+    for ancestor in model.tree.ancestors(assignment):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef) + COMPREHENSIONS):
+            return None
+        if isinstance(ancestor, cst.For) and child is ancestor.body:
+            if names_in(value) & model.get(LoopVariables).names_of(ancestor) and not _fixed_few(model, ancestor.iter):
+                return ancestor
             return None
         child = ancestor
     return None
@@ -378,6 +417,40 @@ def _loads_related(model: SemanticModel, source) -> bool:  # type: ignore[no-unt
             if value is not None and "options" in value.methods:
                 return True
     return False
+
+
+# Methods of a query-like relationship (`lazy="dynamic"`, `WriteOnlyMapped`): a loaded
+# collection (a list) has none of them.
+_QUERY_METHODS = frozenset({"select", "filter", "filter_by", "where", "order_by", "all", "first", "one",
+                            "one_or_none", "limit", "offset", "insert", "update", "delete"})
+
+
+def _used_as_query(model: SemanticModel, attribute: cst.Attribute) -> bool:
+    """`a.bs.select()`, `user.posts.filter(...)`: the code uses the relationship as a query,
+    so it is a dynamic or write-only one, whatever its declaration seemed to say; reading it
+    loads nothing."""
+    parent = model.tree.parent_of(attribute)
+    return isinstance(parent, cst.Attribute) and parent.value is attribute and parent.attr.value in _QUERY_METHODS \
+        and isinstance(model.tree.parent_of(parent), cst.Call)
+
+
+def _one_parent_for_all(model: SemanticModel, item: cst.BaseExpression, relationship: Relationship,
+                        loop: cst.CSTNode) -> bool:
+    """`for v in session.query(Version).filter(Version.scorer_id == scorer.id): v.scorer`:
+    the query keeps the rows of one parent (its foreign key, named `<relationship>_id`, equals
+    one value), so the many-to-one relationship is the same row for every item: loaded once
+    at most (and not at all when the parent is in the session already)."""
+    if relationship.collection or _lookup_of(model, item, loop) is not None:
+        return False  # (a row looked up in the body: the loop's own rows say nothing of it)
+    return model.get(RowAnalysis).pins_column(_iterable_rows(model, _iterable(loop)), f"{relationship.attribute}_id")
+
+
+def _iterable_rows(model: SemanticModel, iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """The rows a loop goes over: `rows` of `enumerate(rows)` and of `list(rows)`."""
+    if isinstance(iterable, cst.Call) and model.scopes.qualified_name(iterable.func) == "builtins.enumerate" \
+            and iterable.args:
+        iterable = iterable.args[0].value
+    return uncopied(model, iterable)
 
 
 def _lazy_loop(model: SemanticModel, read: cst.Attribute) -> cst.CSTNode:
@@ -424,12 +497,31 @@ def _lazy_finding(model: SemanticModel, node: cst.CSTNode, read: cst.Attribute, 
     through = "" if node is read else f" (it reads {quote(model, read)}, line {model.line_of(read)})"
     option = f"selectinload({relationship.owner}.{relationship.attribute})"
     iterable = _iterable(loop)
-    where = "on the query"
-    parent = model.get(RowAnalysis).relationship_of(iterable) if isinstance(iterable, cst.Attribute) else None
-    if parent is not None and isinstance(iterable, cst.Attribute):
+    looked_up = _lookup_of(model, read.value, loop)
+    if looked_up is not None:
+        # `build = self.build_to_compare(package)`, then `build.dependencies`: no query of the
+        # loop loads these rows, so no loader option on it helps.
+        return Finding(
+            node=node,
+            message=(f"{quote(model, node)} loads the related {what} of `{relationship.owner}.{relationship.attribute}` "
+                     f"with one query per item of {quote(model, iterable)}{through}: "
+                     f"{quote(model, read.value)} is another row on every turn ({quote(model, looked_up)}, "
+                     f"line {model.line_of(looked_up)}); load the related {what} of every item's row in one query "
+                     f"before the loop (`.in_(...)` over their keys, or `.options({option})` on a query that loads "
+                     f"those rows together), then look them up in a dict"),
+            hint="N rows make N lazy loads; one query over all of them makes one",
+        )
+    rows = _rows_of_item(model, read.value, iterable)
+    where = "on the query" if rows is iterable else f"on the query of {quote(model, rows)}"
+    listed = uncopied(model, rows)
+    parent = model.get(RowAnalysis).relationship_of(listed) if isinstance(listed, cst.Attribute) else None
+    if parent is not None and isinstance(listed, cst.Attribute):
         # `for episode in series.episodes`: the path starts at the query that loaded `series`.
         option = f"selectinload({parent.owner}.{parent.attribute}).{option}"
-        where = f"on the query that loads {quote(model, iterable.value)}"
+        where = f"on the query that loads {quote(model, listed.value)}"
+    elif model.get(RowAnalysis).source(rows) is None:
+        # A list a project function fills with rows it looks up: no one query of it loads them all.
+        where = f"on one query that loads all the rows {quote(model, rows)} holds"
     return Finding(
         node=node,
         message=(f"{quote(model, node)} loads the related {what} of `{relationship.owner}.{relationship.attribute}` "
@@ -437,6 +529,37 @@ def _lazy_finding(model: SemanticModel, node: cst.CSTNode, read: cst.Attribute, 
                  f"in one more query with `.options({option})` {where}"),
         hint="N rows make N lazy loads; `selectinload()` (or `joinedload()`) loads them for all rows at once",
     )
+
+
+def _rows_of_item(model: SemanticModel, item: cst.BaseExpression, iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """The rows `item` is one of: `builds` for `b` of `for i, b in enumerate(builds)` or `for
+    n, b in zip(names, builds)`; the loop's iterable otherwise."""
+    binding = model.get(RowAnalysis).binding_of(item) if isinstance(item, cst.Name) else None
+    head = binding.node if binding is not None else None
+    target = getattr(head, "target", None)
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(iterable, cst.Call) \
+            or getattr(head, "iter", None) is not iterable:
+        return iterable
+    positional = [a.value for a in iterable.args if a.keyword is None and not a.star]
+    names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
+    position = names.index(item.value) if item.value in names else -1  # type: ignore[attr-defined]
+    qualified = model.scopes.qualified_name(iterable.func)
+    if qualified == "builtins.zip" and 0 <= position < len(positional):
+        return positional[position]
+    if qualified == "builtins.enumerate" and position == 1 and positional:
+        return positional[0]
+    return iterable
+
+
+def _lookup_of(model: SemanticModel, item: cst.BaseExpression, loop: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    """The lookup assigned to `item` in the body of `loop` (`build = self.build_to_compare(package)`),
+    when `item` is such a row rather than the loop's own variable."""
+    if not isinstance(item, cst.Name):
+        return None
+    binding = model.get(RowAnalysis).binding_of(item)
+    if binding is None or binding.kind != "assign" or binding.value is None or not model.tree.inside(binding.node, loop):
+        return None
+    return binding.value
 
 
 # -- queries run by a helper of this module -------------------------------------------------------

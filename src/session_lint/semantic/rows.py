@@ -25,6 +25,7 @@ from .scopes import Binding, dotted_name
 from .tree import iter_children
 
 if TYPE_CHECKING:
+    from ..project.mapped_classes import ProjectClasses
     from . import SemanticModel
 
 # Loops whose body runs more than once: a value read inside is read on every turn.
@@ -115,6 +116,11 @@ class RowAnalysis:
         if isinstance(node, cst.Attribute):
             return self._related_rows(node)
         expression = self._assigned(node)
+        copied = uncopied(self.model, expression)
+        if copied is not expression and isinstance(copied, cst.Attribute):
+            related = self._related_rows(copied)  # `list(hc.directories)`: the relationship's rows
+            if related is not None:
+                return related
         value = self.queries.value_of(expression)
         if value is None or value.kind not in ROW_SOURCES:
             return None
@@ -186,10 +192,9 @@ class RowAnalysis:
         owner = relationships.class_of_receiver(node)
         if owner is not None:
             return owner
-        _, bindings = self.model.scopes.bindings_of(node)
-        if len(bindings) != 1:
+        binding = self.binding_of(node)
+        if binding is None:
             return None
-        binding = bindings[0]
         entity: Optional[str] = None
         if binding.kind == "param" and binding.annotation is not None:
             annotation = binding.annotation
@@ -202,19 +207,139 @@ class RowAnalysis:
             value = self.queries.value_of(binding.value)
             if value is not None and value.kind in (OPTIONAL, ONE):
                 entity = self.queries.entity_of(binding.value)
-        elif binding.kind in ("for", "comprehension") and binding.value is not None \
-                and isinstance(binding.node, (cst.For, cst.CompFor)) and isinstance(binding.node.target, cst.Name):
-            source = self.source(binding.value)
-            entity = source.entity if source is not None else None
-            if source is not None and entity is None and isinstance(source.value.root, cst.Call) \
-                    and "helper" in source.value.methods:
+            if entity is None:
+                # `build = self.build_to_compare(package)`: a project function returning one
+                # row of a class (`return q.first()`, or what a function it calls returns).
+                entity = self.returned_row_entity(binding.value)
+        elif binding.kind in ("for", "comprehension", "unpack") and isinstance(binding.node, (cst.For, cst.CompFor)):
+            entity = self._loop_item_entity(binding.node, node.value)
+        return entity if entity is not None and relationships.knows(entity) else None
+
+    def binding_of(self, name: cst.Name) -> Optional[Binding]:
+        """The binding a read of `name` sees: its only one; else the plain assignment reaching
+        it in straight-line code (`reaching_binding`), or the `for` loop around it whose target
+        binds it (`loop_binding`). A function often reuses a name (`for hc, d in keys:` and
+        later `for hc in categories:`): each read sees the binding its own loop made."""
+        _, bindings = self.model.scopes.bindings_of(name)
+        if len(bindings) == 1:
+            return bindings[0]
+        if not bindings:
+            return None
+        return self.reaching_binding(name) or self.loop_binding(name)
+
+    def loop_binding(self, name: cst.Name) -> Optional[Binding]:
+        """The binding of the innermost `for` whose body holds the read `name` and whose target
+        binds the name, when nothing in that body binds it again: every turn starts by binding
+        the target, so the body sees it (a comprehension's own target has its own scope)."""
+        _, bindings = self.model.scopes.bindings_of(name)
+        if len(bindings) == 1:
+            return bindings[0] if isinstance(bindings[0].node, (cst.For, cst.CompFor)) else None
+        child: cst.CSTNode = name
+        for ancestor in self.model.tree.ancestors(name):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                return None
+            if isinstance(ancestor, cst.For) and child is ancestor.body:
+                own = [b for b in bindings if b.node is ancestor]
+                if own:
+                    again = [b for b in bindings if b.node is not ancestor and self._is_inside(b.node, ancestor.body)]
+                    return own[0] if not again else None
+            child = ancestor
+        return None
+
+    def _loop_item_entity(self, head: cst.CSTNode, name: str) -> Optional[str]:
+        """The class of the row a loop binds to `name`: `for u in <rows of User>`, or one
+        element of a tuple target: `for p, b in session.query(Package, Build)`, `for u, t in
+        zip(users, teams)`, `for i, u in enumerate(users)`."""
+        target, iterable = head.target, head.iter  # type: ignore[attr-defined]
+        if isinstance(target, cst.Name):
+            return self.items_entity(iterable)
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return None
+        elements = [element.value for element in target.elements]
+        position = next((i for i, element in enumerate(elements)
+                         if isinstance(element, cst.Name) and element.value == name), None)
+        if position is None:
+            return None
+        return self._element_entity(iterable, position, len(elements))
+
+    def items_entity(self, iterable: cst.BaseExpression) -> Optional[str]:
+        """The mapped class of the rows `iterable` yields: a query or statement of one class, a
+        relationship's collection, a project function's rows (its query's, or the rows it
+        appends to the list it returns), through a local name and a copy (`list(...)`)."""
+        expression = uncopied(self.model, self._assigned(iterable))
+        source = self.source(expression)
+        if source is not None:
+            entity = source.entity
+            if entity is None and isinstance(source.value.root, cst.Call) and "helper" in source.value.methods:
                 # `for user in crud.get_users(db)`: a project function returning rows of one
                 # class. (Only the rows' class: the rules that rewrite a query leave a
                 # helper's rows alone, its query serves other callers.)
                 from .project_calls import ProjectCalls
 
                 entity = self.model.get(ProjectCalls).rows_entity(source.value.root)
-        return entity if entity is not None and relationships.knows(entity) else None
+            return entity
+        return self._items_of_project_function(expression)
+
+    def items_load_related(self, iterable: cst.BaseExpression) -> bool:
+        """The rows of the project function's list `iterable` holds (see `items_entity`) come
+        from queries with loader options: their relationships may be loaded with them."""
+        found = self._project_function(uncopied(self.model, self._assigned(iterable)))
+        return found is not None and found[0].items_options(found[1])
+
+    def lookup_loads_related(self, value: cst.BaseExpression) -> bool:
+        """The one row `value` looks up comes from a query with loader options
+        (`.options(subqueryload(Dashboard.slices))`), its own or a project function's: its
+        relationships may be loaded with it."""
+        query = self.queries.value_of(value)
+        if query is not None and "options" in query.methods:
+            return True
+        found = self._project_function(value)
+        return found is not None and found[0].row_options(found[1])
+
+    def returned_row_entity(self, value: cst.BaseExpression) -> Optional[str]:
+        """The mapped class of the one row the project function `value` calls returns."""
+        found = self._project_function(value)
+        key = found[0].row_class(found[1]) if found is not None else None
+        return key[1] if key is not None else None
+
+    def _items_of_project_function(self, node: cst.BaseExpression) -> Optional[str]:
+        """The mapped class of the rows in the list the project function `node` calls returns."""
+        found = self._project_function(node)
+        key = found[0].items_class(found[1]) if found is not None else None
+        return key[1] if key is not None else None
+
+    def _project_function(self, node: cst.BaseExpression) -> Optional[Tuple["ProjectClasses", Tuple[str, str]]]:
+        """(the project's mapped classes, the function) for a call of a project function."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call):
+            return None
+        from .project_calls import ProjectCalls
+
+        calls = self.model.get(ProjectCalls)
+        callee = calls.callee(node)
+        classes = calls.classes if callee is not None else None
+        return (classes, callee.key) if classes is not None and callee is not None else None
+
+    def _element_entity(self, iterable: cst.BaseExpression, position: int, size: int) -> Optional[str]:
+        """The class of element `position` of the `size`-tuples `iterable` yields."""
+        expression = self._assigned(iterable)
+        if isinstance(expression, cst.Call):
+            qualified = self.model.scopes.qualified_name(expression.func)
+            positional = [a.value for a in expression.args if a.keyword is None and not a.star]
+            if qualified == "builtins.zip" and len(positional) == size == len(expression.args):
+                return self.items_entity(positional[position])
+            if qualified == "builtins.enumerate" and size == 2 and position == 1 and positional:
+                return self.items_entity(positional[0])
+        source = self.source(expression)
+        root = source.value.root if source is not None else None
+        if root is None or "scalars" in source.value.methods:  # type: ignore[union-attr]
+            return None  # `.scalars()` yields the first selected entity alone
+        selected = self.queries.selected_columns(root)
+        if selected is None or selected[1] or len(selected[0]) != size:
+            return None
+        chosen = selected[0][position]
+        return self.model.source_of(chosen) if _names_entity(chosen) else None
 
     def _assigned(self, node: cst.BaseExpression) -> cst.BaseExpression:
         """The value the assignment reaching the name `node` assigned; `node` otherwise."""
@@ -269,19 +394,28 @@ class RowAnalysis:
         more rows than values the code already holds, though a filter may still drop most of
         them). A comparison with another column (`A.id == B.a_id`, a join) or under `or_()`
         does not count."""
+        return self._column_bound(node, "id")
+
+    def pins_column(self, iterable: cst.BaseExpression, column: str) -> bool:
+        """The statement whose rows `iterable` holds keeps only the rows whose `column` equals
+        one value (`.filter(Version.scorer_id == scorer.id)`, `.filter_by(scorer_id=...)`):
+        every row then has the same `column`, so the same row a foreign key named so refers to."""
+        return self._column_bound(self._assigned(iterable), column) == ONE_ROW
+
+    def _column_bound(self, node: cst.BaseExpression, column: str) -> Optional[str]:
         found: Optional[str] = None
         for call in self.queries.statement_calls(node):
             if not isinstance(call.func, cst.Attribute):
                 continue
             method = call.func.attr.value
-            if method == "filter_by" and any(arg.keyword is not None and arg.keyword.value == "id"
+            if method == "filter_by" and any(arg.keyword is not None and arg.keyword.value == column
                                              for arg in call.args):
                 return ONE_ROW
             if method in ("where", "filter"):
                 for arg in call.args:
                     if arg.keyword or arg.star:
                         continue
-                    bound = self._identity_bound(arg.value, 0)
+                    bound = self._value_bound(arg.value, 0, column)
                     if bound == ONE_ROW:
                         return ONE_ROW
                     found = found or bound
@@ -331,23 +465,24 @@ class RowAnalysis:
                 return ONE_ROW_PER_VALUE
         return None
 
-    def _identity_bound(self, node: cst.BaseExpression, hops: int) -> Optional[str]:
+    def _value_bound(self, node: cst.BaseExpression, hops: int, column: str = "id") -> Optional[str]:
         if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:
             value = self.model.scopes.single_value(node)
-            return self._identity_bound(value, hops + 1) if value is not None else None
+            return self._value_bound(value, hops + 1, column) if value is not None else None
         if isinstance(node, cst.Call) and _is_sqlalchemy_and(self.model.scopes.qualified_name(node.func)):
-            bounds = {self._identity_bound(arg.value, hops) for arg in node.args if not arg.star}
+            bounds = {self._value_bound(arg.value, hops, column) for arg in node.args if not arg.star}
             return ONE_ROW if ONE_ROW in bounds else ONE_ROW_PER_VALUE if ONE_ROW_PER_VALUE in bounds else None
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                 and node.func.attr.value == "in_":
-            return ONE_ROW_PER_VALUE if _is_id_column(node.func.value) else None
+            return ONE_ROW_PER_VALUE if _is_column_named(node.func.value, column) else None
         if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
             return None
         target = node.comparisons[0]
         if not isinstance(target.operator, cst.Equal):
             return None
         left, right = node.left, target.comparator
-        if (_is_id_column(left) and not _is_column(right)) or (_is_id_column(right) and not _is_column(left)):
+        if (_is_column_named(left, column) and not _is_column(right)) \
+                or (_is_column_named(right, column) and not _is_column(left)):
             return ONE_ROW
         return None
 
@@ -723,6 +858,14 @@ class RowAnalysis:
         return self._loads
 
 
+def uncopied(model: "SemanticModel", node: cst.BaseExpression) -> cst.BaseExpression:
+    """`rows` of `list(rows)`: a copy that yields the same items; `node` otherwise."""
+    if isinstance(node, cst.Call) and len(node.args) == 1 and node.args[0].keyword is None \
+            and not node.args[0].star and model.scopes.qualified_name(node.func) == "builtins.list":
+        return node.args[0].value
+    return node
+
+
 def _index_of(body: Sequence[cst.CSTNode], child: cst.CSTNode) -> int:
     for index, statement in enumerate(body):
         if statement is child:
@@ -803,7 +946,11 @@ def _is_column(node: cst.BaseExpression) -> bool:
 
 
 def _is_id_column(node: cst.BaseExpression) -> bool:
-    return _is_column(node) and isinstance(node, cst.Attribute) and node.attr.value == "id"
+    return _is_column_named(node, "id")
+
+
+def _is_column_named(node: cst.BaseExpression, column: str) -> bool:
+    return _is_column(node) and isinstance(node, cst.Attribute) and node.attr.value == column
 
 
 def _tests_emptiness(comparison: cst.Comparison) -> bool:
