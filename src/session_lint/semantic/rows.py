@@ -394,7 +394,7 @@ class RowAnalysis:
         more rows than values the code already holds, though a filter may still drop most of
         them). A comparison with another column (`A.id == B.a_id`, a join) or under `or_()`
         does not count."""
-        return self._column_bound(node, "id")
+        return self._column_bound(node, "id") or self._unique_bound(node)
 
     def pins_column(self, iterable: cst.BaseExpression, column: str) -> bool:
         """The statement whose rows `iterable` holds keeps only the rows whose `column` equals
@@ -419,7 +419,7 @@ class RowAnalysis:
                     if bound == ONE_ROW:
                         return ONE_ROW
                     found = found or bound
-        return found or self._unique_bound(node)
+        return found
 
     def _unique_bound(self, node: cst.BaseExpression) -> Optional[str]:
         """The same bounds through a unique set of columns the project declares for the
