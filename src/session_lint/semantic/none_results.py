@@ -204,15 +204,16 @@ def _run_sites(model: "SemanticModel", function: cst.FunctionDef) -> List[cst.Ca
 
 
 def _only_run_here(model: "SemanticModel", function: cst.FunctionDef) -> bool:
-    """No other module of the project calls the function."""
+    """No other module of the project calls the function (closures in other modules too)."""
+    from ..project.call_sites import every_call_site
     from .project_calls import ProjectCalls
 
     project = model.get(ProjectCalls)
     summaries = project.summaries
     if summaries is None:
         return True
-    return all(site.caller[0] == project.module
-               for site in summaries.callers((project.module, function.name.value)))  # type: ignore[arg-type]
+    return all(caller[0] == project.module
+               for caller, _ in every_call_site(summaries, (project.module, function.name.value)))  # type: ignore[arg-type]
 
 
 def _keyed_by_flush_target(model: "SemanticModel", call: cst.Call) -> bool:
