@@ -12,21 +12,13 @@ simple-login-app-940db183 (a lookup classmethod of a base per loop item), Flexge
 """
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Iterator
 
 import pytest
 
 pytest.importorskip("sqlalchemy")
-from sqlalchemy import create_engine, event  # noqa: E402
-from sqlalchemy.pool import StaticPool  # noqa: E402
-
-from session_lint import Settings, lint_source  # noqa: E402
-from session_lint.project_index import ProjectIndex  # noqa: E402
-from session_lint.rules import BUILTIN_RULES  # noqa: E402
+from tests.real_engine.project_harness import Use, fixture_project, statements  # noqa: E402
 
 PACKAGE = "orm30x_proof_app"
 MODELS = '''
@@ -89,20 +81,7 @@ def search(start, stop):
 HOSTS, MAILBOXES, SUBMISSIONS = 30, 40, 25
 
 
-@pytest.fixture()
-def project(tmp_path: Path) -> Iterator[Callable[[str], Tuple[List[Tuple[int, str]], Dict[str, Any]]]]:
-    """`use(views_source)`: lint `views.py` against the models, import both, fill an
-    in-memory database; returns (findings, the views module's namespace)."""
-    package = tmp_path / PACKAGE
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "models.py").write_text(textwrap.dedent(MODELS))
-    sys.path.insert(0, str(tmp_path))
-    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    models = importlib.import_module(f"{PACKAGE}.models")
-    models.Session.configure(bind=engine)
-    models.Base.metadata.create_all(engine)
-    session = models.Session()
+def fill(models: Any, session: Any) -> None:
     for i in range(1, HOSTS + 1):
         session.add(models.Switch(id=i, host=models.Host(id=i, name=f"host {i}")))
     for i in range(1, MAILBOXES + 1):
@@ -112,40 +91,13 @@ def project(tmp_path: Path) -> Iterator[Callable[[str], Tuple[List[Tuple[int, st
         session.add(submission)
         if i % 3 == 0:
             session.add(models.SeenFile(file=submission))
-    session.commit()
-    models.Session.remove()
-    counter = {"statements": 0}
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def count(*_: Any) -> None:
-        counter["statements"] += 1
-
-    def use(views: str) -> Tuple[List[Tuple[int, str]], Dict[str, Any]]:
-        path = package / "views.py"
-        path.write_text(textwrap.dedent(views))
-        index = ProjectIndex.scan(sorted(package.glob("*.py")))
-        rules = [rule for rule in BUILTIN_RULES if rule.code.startswith("ORM30")]
-        result = lint_source(path.read_bytes(), str(path), rules, Settings(root=tmp_path), index)
-        sys.modules.pop(f"{PACKAGE}.views", None)
-        namespace = vars(importlib.import_module(f"{PACKAGE}.views"))
-        namespace["_counter"] = counter
-        return [(d.location.row, d.code) for d in result.diagnostics], namespace
-
-    yield use
-    models.Session.remove()
-    for name in [name for name in sys.modules if name.startswith(PACKAGE)]:
-        del sys.modules[name]
-    sys.path.remove(str(tmp_path))
-    engine.dispose()
 
 
-def statements(namespace: Dict[str, Any], name: str, *args: Any) -> Tuple[Any, int]:
-    counter = namespace["_counter"]
-    models = sys.modules[f"{PACKAGE}.models"]
-    models.Session.remove()
-    before = counter["statements"]
-    value = namespace[name](*args)
-    return value, counter["statements"] - before
+@pytest.fixture()
+def project(tmp_path: Path) -> Iterator[Use]:
+    """`use(views_source)`: lint `views.py` against the models, import both, fill an
+    in-memory database; returns (findings, the views module's namespace)."""
+    yield from fixture_project(tmp_path, PACKAGE, MODELS, fill)
 
 
 def test_lazy_relationship_of_an_imported_class_then_selectinload(project) -> None:

@@ -788,18 +788,23 @@ _RUNS_QUERY = frozenset({"all", "first", "one", "one_or_none", "count", "scalar"
 
 
 def mapped_class_facts(tree: ast.Module) -> Dict[str, object]:
-    """`{"classes": {name: {...}}, "assigned": {name: {...}}}`, the mapped-class facts of a
-    module; each class entry has `rels` (attribute -> [target, uselist, secondary,
-    annotation shape, lazy]), `backrefs` ([target, attribute, uselist, lazy, forward
-    attribute]), `table`, `fks`, `meta`, `query_attrs` and `props` (property -> the
+    """`{"classes": {name: {...}}, "metas": {name: metaclass}, "tables": {name: [[column,
+    ...], ...]}}`, the mapped-class facts of a module (`tables`: the unique column sets of
+    each Core table it binds, only when it binds one); each class entry has `rels`
+    (attribute -> [target, uselist, secondary, annotation shape, lazy]), `backrefs` ([target,
+    attribute, uselist, lazy, forward attribute]), `table`, `fks`, `meta`, `query_attrs` and `props` (property -> the
     `self.<attr>.<method>()` calls and direct queries its body runs)."""
     classes: Dict[str, Dict[str, object]] = {}
     metas: Dict[str, str] = {}  # `Base = declarative_base(metaclass=M)`
+    tables = _core_table_unique_sets(tree.body)
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             entry = _mapped_class(statement)
             if entry:
                 classes[statement.name] = entry
+            # buildbot's `class Model:` holds its `Table`s as class attributes, indexed in its body.
+            for name, sets in _core_table_unique_sets(statement.body).items():
+                tables.setdefault(name, []).extend(sets)
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target, value = statement.targets[0], statement.value
             if isinstance(target, ast.Name) and isinstance(value, ast.Call):
@@ -813,7 +818,10 @@ def mapped_class_facts(tree: ast.Module) -> Dict[str, object]:
                 if relationship is not None:
                     entry = classes.setdefault(target.value.id, _empty_mapped())
                     entry["rels"][target.attr] = relationship  # type: ignore[index]
-    return {"classes": classes, "metas": metas} if classes or metas else {}
+    facts: Dict[str, object] = {"classes": classes, "metas": metas} if classes or metas else {}
+    if tables:
+        facts = {"classes": classes, "metas": metas, "tables": tables}
+    return facts
 
 
 def _empty_mapped() -> Dict[str, object]:
@@ -889,20 +897,66 @@ def _is_true(value: Optional[ast.AST]) -> bool:
 
 
 def _unique_constraints(table_args: ast.AST) -> List[List[str]]:
-    """The column sets of `UniqueConstraint("table_id", "name")` and `Index("ix", "a", "b",
-    unique=True)` in `__table_args__` (a tuple, perhaps ending in a dict of options)."""
+    """The column sets of `UniqueConstraint("table_id", "name")`, `PrimaryKeyConstraint(...)`
+    and `Index("ix", "a", "b", unique=True)` in `__table_args__` (a tuple, perhaps ending in a dict of options)."""
     found: List[List[str]] = []
     items = table_args.elts if isinstance(table_args, (ast.Tuple, ast.List)) else [table_args]
     for item in items:
         if not isinstance(item, ast.Call):
             continue
         kind = _last_name(item.func)
-        columns = item.args if kind == "UniqueConstraint" else item.args[1:] if kind == "Index" \
+        columns = item.args if kind in ("UniqueConstraint", "PrimaryKeyConstraint") \
+            else item.args[1:] if kind == "Index" \
             and _is_true(_keyword_value(item, "unique")) else []
         names = [argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
                  else _last_name(argument) for argument in columns]
         if names and all(isinstance(name, str) and name.isidentifier() for name in names):
             found.append(names)  # type: ignore[arg-type]
+    return found
+
+
+def _core_table_unique_sets(body: List[ast.stmt]) -> Dict[str, List[List[str]]]:
+    """The unique column sets of the Core tables a block binds, by the name they are bound
+    to: `users = Table("users", metadata, Column("id", ..., primary_key=True), Column("email",
+    ..., unique=True), UniqueConstraint("a", "b"))`, and `Index("ix", users.c.a, users.c.b,
+    unique=True)` statements of the same block."""
+    found: Dict[str, List[List[str]]] = {}
+    for statement in body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call) \
+                and _last_name(statement.value.func) == "Table":
+            found[statement.targets[0].id] = _table_unique_sets(statement.value)
+    for statement in body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            index = statement.value
+            columns = [argument for argument in index.args[1:] if isinstance(argument, ast.Attribute)
+                       and isinstance(argument.value, ast.Attribute) and argument.value.attr in ("c", "columns")]
+            tables = {_last_name(column.value.value) for column in columns}  # type: ignore[attr-defined]
+            if _last_name(index.func) == "Index" and _is_true(_keyword_value(index, "unique")) \
+                    and columns and len(columns) == len(index.args) - 1 and len(tables) == 1:
+                table = tables.pop()
+                if table in found:
+                    found[table].append([column.attr for column in columns])
+    return found  # a table with no unique set too: it keeps a namesake from lending it one
+
+
+def _table_unique_sets(table: ast.Call) -> List[List[str]]:
+    found: List[List[str]] = []
+    primary: List[str] = []
+    for item in table.args[2:]:
+        if not isinstance(item, ast.Call):
+            continue
+        kind = _last_name(item.func)
+        if kind == "Column" and item.args and isinstance(item.args[0], ast.Constant) \
+                and isinstance(item.args[0].value, str):
+            if _is_true(_keyword_value(item, "primary_key")):
+                primary.append(item.args[0].value)
+            if _is_true(_keyword_value(item, "unique")):
+                found.append([item.args[0].value])
+        else:
+            found.extend(_unique_constraints(item))
+    if primary:
+        found.append(primary)
     return found
 
 

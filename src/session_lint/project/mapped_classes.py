@@ -58,6 +58,7 @@ class ProjectClasses:
         self._relationships: Dict[Tuple[ClassKey, str], Optional[ProjectRelationship]] = {}
         self._base_cache: Dict[ClassKey, List[ClassKey]] = {}
         self._query_attributes: Dict[Tuple[ClassKey, str], bool] = {}
+        self._tables: Dict[str, List[FrozenSet[FrozenSet[str]]]] = {}
         self._index()
 
     # -- questions ------------------------------------------------------------------------------
@@ -138,6 +139,16 @@ class ProjectClasses:
         `unique=True` columns, `UniqueConstraint`s and unique indexes (of bases too)."""
         return [frozenset(columns) for each in (key, *self._bases(key))
                 for columns in (self._entry(each) or {}).get("unique", ())]
+
+    def table_unique_sets(self, name: str) -> List[FrozenSet[str]]:
+        """The unique column sets of the Core table bound to `name` (`users = Table(...)`,
+        reached as `users`, `model.users` or `self.db.model.users`): those every table the
+        project binds to that name declares, so that two tables of one name never lend each
+        other a constraint."""
+        declared = self._tables.get(name)
+        if not declared:
+            return []
+        return sorted(frozenset.intersection(*declared), key=sorted)
 
     def required_column(self, key: ClassKey, attribute: str) -> bool:
         """`attribute` is a column of the class (or a base) declared NOT NULL."""
@@ -242,6 +253,8 @@ class ProjectClasses:
                 self._by_name.setdefault(name, []).append((path, name))
                 self._attributes.update(entry.get("rels", {}))
                 self._properties.update(entry.get("props", {}))
+            for name, sets in mapped.get("tables", {}).items():
+                self._tables.setdefault(name, []).append(frozenset(frozenset(columns) for columns in sets))
         for path, module in self.facts.items():
             mapped = module.get("mapped") or {}
             for name, entry in mapped.get("classes", {}).items():

@@ -423,13 +423,13 @@ class RowAnalysis:
 
     def _unique_bound(self, node: cst.BaseExpression) -> Optional[str]:
         """The same bounds through a unique set of columns the project declares for the
-        model (`UniqueConstraint("table_id", "column_name")`, `unique=True`, a composite
-        primary key): ONE_ROW when `==` conditions cover one, ONE_ROW_PER_VALUE when they do
+        model or Core table (`UniqueConstraint("table_id", "column_name")`, `unique=True`, a
+        composite primary key, `Index(..., unique=True)`): ONE_ROW when `==` conditions cover one, ONE_ROW_PER_VALUE when they do
         with one column given as `.in_(values)` (superset `validate_columns_uniqueness`:
         `TableColumn.table_id == id, TableColumn.column_name.in_(names)`)."""
         equal: Set[str] = set()
         listed: Set[str] = set()
-        classes: Set[str] = set()
+        classes: Dict[str, cst.BaseExpression] = {}  # the source of each `X` of `X.column`, and its node
         for call in self.queries.statement_calls(node):
             if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in ("where", "filter"):
                 continue
@@ -448,22 +448,35 @@ class RowAnalysis:
                     equal.add(column.attr.value)  # type: ignore[attr-defined]
                 else:
                     continue
-                classes.add(self.model.source_of(column.value))  # type: ignore[attr-defined]
+                classes[self.model.source_of(column.value)] = column.value  # type: ignore[attr-defined]
         if len(classes) != 1 or len(listed) > 1 or not equal | listed:
             return None
-        from .project_calls import ProjectCalls
-
-        project = self.model.get(ProjectCalls)
-        mapped = project.classes
-        key = mapped.resolve(project.module, classes.pop()) if mapped is not None else None  # type: ignore[arg-type]
-        if key is None:
-            return None
-        for unique in mapped.unique_sets(key):  # type: ignore[union-attr]
+        for unique in self._unique_sets(classes.popitem()[1]):
             if unique <= equal:
                 return ONE_ROW
             if listed and unique <= equal | listed:
                 return ONE_ROW_PER_VALUE
         return None
+
+    def _unique_sets(self, columns_of: cst.BaseExpression) -> List[FrozenSet[str]]:
+        """The unique column sets of what `columns_of` names: a mapped class (`User` of
+        `User.email`) or a Core table's column collection (`users.c`, where `users` may be a
+        local name for `self.db.model.users`)."""
+        from .project_calls import ProjectCalls
+
+        project = self.model.get(ProjectCalls)
+        mapped = project.classes
+        if mapped is None:
+            return []
+        if _is_table_columns(columns_of):
+            table = columns_of.value  # type: ignore[attr-defined]
+            if isinstance(table, cst.Name):
+                table = self.model.scopes.single_value(table) or table
+            name = table.attr.value if isinstance(table, cst.Attribute) \
+                else table.value if isinstance(table, cst.Name) else None
+            return mapped.table_unique_sets(name) if name is not None else []
+        key = mapped.resolve(project.module, self.model.source_of(columns_of))  # type: ignore[arg-type]
+        return mapped.unique_sets(key) if key is not None else []
 
     def _value_bound(self, node: cst.BaseExpression, hops: int, column: str = "id") -> Optional[str]:
         if isinstance(node, cst.Name) and hops < _MAX_NAME_HOPS:
