@@ -197,3 +197,27 @@ def test_a_bad_configuration_is_one_orm002_line_and_the_run_goes_on(tmp_path: Pa
     assert "pyproject.toml: `noreturn-functions` in [tool.session-lint] must be a list of strings" in problems[0]
     # The files are still checked, with the default options.
     assert [line.split(" ")[0] for line in lines if ":ORM201 " in line] == ["./myapp/views.py:11:68:ORM201"]
+
+
+def test_flake8_lints_a_module_that_only_imports_the_projects_models(tmp_path: Path) -> None:
+    """The evidence gate lets a file in on an import of the project's mapped classes
+    (`rules/ORM304/imported_model_project/`): flake8 must pass it the file's name as the CLI
+    does, or it skips the file the CLI reports on."""
+    import shutil
+
+    shutil.copytree(ROOT / "rules" / "ORM304" / "imported_model_project", tmp_path / "project")
+    project = tmp_path / "project"
+    (project / "pyproject.toml").write_text("")  # a project root: the plugin indexes it
+    completed = flake8(["--select", "ORM", "--extend-select", "ORM304", "."], project,
+                       format="%(path)s:%(row)d:%(col)d:%(code)s")
+    assert "Traceback" not in completed.stderr, completed.stderr
+    from_flake8 = {(Path(os.path.normpath(path)).as_posix(), int(row), int(column), code)
+                   for path, row, column, code in (line.rsplit(":", 3) for line in completed.stdout.splitlines())}
+    cli = subprocess.run(
+        [sys.executable, "-m", "session_lint", "--no-cache", "--extend-select", "ORM304", "--output-format", "json", "."],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )
+    from_cli = {(Path(os.path.normpath(item["filename"])).as_posix(), item["location"]["row"],
+                 item["location"]["column"], item["code"]) for item in json.loads(cli.stdout)}
+    assert {path for path, _, _, _ in from_cli} >= {"app/crawler.py", "app/report.py"}
+    assert from_flake8 == from_cli

@@ -203,3 +203,77 @@ def test_a_module_without_sqlalchemy_evidence_is_not_parsed() -> None:
     assert may_match("import sqlalchemy as sa\n" + body, BUILTIN_RULES)
     assert may_match("from flask_sqlalchemy import SQLAlchemy\n" + body, BUILTIN_RULES)
     assert may_match(body + "u = User.query.first().name\n", BUILTIN_RULES)
+
+
+# -- imports of the project's models as evidence (project/import_evidence.py) ------------------
+IMPORTED_MODEL_PROJECT = CATALOGUE / "ORM304" / "imported_model_project"
+
+
+def _gate(path: Path, index: ProjectIndex, text: str = "") -> bool:
+    from session_lint.engine import may_match
+
+    return may_match(text or path.read_text(encoding="utf-8"), BUILTIN_RULES, index, str(path))
+
+
+def test_an_import_that_resolves_to_a_project_model_is_evidence() -> None:
+    """mirrormanager2's crawler spells no SQLAlchemy name: its import of a mapped class of
+    the project (by name, or the module of them) lets it through; a class of the same name
+    from a module of plain data classes does not."""
+    from session_lint.engine import may_match
+
+    app = IMPORTED_MODEL_PROJECT / "app"
+    index = ProjectIndex.scan(sorted(IMPORTED_MODEL_PROJECT.rglob("*.py")))
+    crawler = (app / "crawler.py").read_text(encoding="utf-8")
+    assert not may_match(crawler, BUILTIN_RULES, index)  # no file, no imports to resolve
+    assert _gate(app / "crawler.py", index)  # from app.model import HostCategoryDir
+    assert _gate(app / "report.py", index)  # from . import model
+    assert not _gate(app / "views.py", index)  # from app.schemas import HostCategoryDir
+
+
+_MODEL_IMPORTS = {
+    "app/__init__.py": "",
+    "app/models/__init__.py": "from .user import User\n",
+    "app/models/user.py": "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+                          "Base = declarative_base()\n\n\nclass User(Base):\n    __tablename__ = 'user'\n"
+                          "    id = Column(Integer, primary_key=True)\n\n\nclass Admin(User):\n    pass\n",
+    "app/entities.py": "from sqlalchemy.orm import relationship  # a module that spells SQLAlchemy\n\n\n"
+                       "class Trace:\n    @property\n    def cost(self):\n        return self.metadata.get('cost')\n",
+}
+# Modules that spell no SQLAlchemy evidence: each imports one thing, then uses rows (`get` is
+# a token of ORM304, which a rule's gate needs as well as the evidence).
+_IMPORTERS = {
+    "a": "import app.models.user as m  # a module of models\n",
+    "b": "from app.models import User  # re-exported by the package\n",
+    "c": "from app.models.user import Admin  # no table of its own: its base has one\n",
+    "d": "from app.entities import Trace  # a property calling .get() makes no model\n",
+    "e": "import json\n",
+    # A package that re-exports models is no evidence by itself (see `_find`).
+    "f": "import app.models as models\n",
+}
+_USES_ROWS = "\n\ndef names(rows):\n    return [row.get('name') for row in rows]\n"
+
+
+@pytest.mark.parametrize("name, evidence", [("a", True), ("b", True), ("c", True), ("d", False), ("e", False), ("f", False)])
+def test_which_imports_resolve_to_a_project_model(name: str, evidence: bool, tmp_path: Path) -> None:
+    files = {**_MODEL_IMPORTS, **{f"app/{key}.py": text + _USES_ROWS for key, text in _IMPORTERS.items()}}
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    index = ProjectIndex.scan(sorted(tmp_path.rglob("*.py")))
+    assert _gate(tmp_path / "app" / f"{name}.py", index) is evidence
+
+
+def test_a_noqa_in_a_module_let_in_by_a_model_import_is_not_unused() -> None:
+    """ORM900 asks the gate again per rule: with the file's name, as the engine does, or it
+    calls the `# noqa: ORM304` of a file let in only by its model import unused."""
+    crawler = IMPORTED_MODEL_PROJECT / "app" / "crawler.py"
+    index = ProjectIndex.scan(sorted(IMPORTED_MODEL_PROJECT.rglob("*.py")))
+    lines = crawler.read_text(encoding="utf-8").splitlines(keepends=True)
+    flagged = next(number for number, line in enumerate(lines) if "# expect: ORM304" in line)
+    lines[flagged] = lines[flagged].rstrip("\n") + "  # noqa: ORM304\n"
+    rules = [rule for rule in BUILTIN_RULES if rule.code in ("ORM304", "ORM900")]
+    result = lint_source("".join(lines), str(crawler), rules, Settings(extend_select=("ORM304",)), index)
+    codes = [(finding.location.row, finding.code) for finding in result.diagnostics]
+    assert (flagged + 1, "ORM304") not in codes  # suppressed
+    assert not any(code == "ORM900" for _, code in codes), codes

@@ -23,6 +23,7 @@ from .settings import Settings
 # libcst and the semantic model are imported by the first file that passes the evidence
 # gate, not by importing this module (which the CLI does before it knows what it will do).
 if TYPE_CHECKING:
+    from .project.import_evidence import MappedImports
     from .rule import Finding, Rule
     from .semantic import SemanticModel
 
@@ -190,7 +191,7 @@ def _lint_source(
     if text is None:
         result.diagnostics.append(_file_diagnostic(PARSE_ERROR, f"cannot read source: {problem}", filename))
         return result
-    names = _TokenCheck(text, index)
+    names = _TokenCheck.of_file(text, index, filename)
     # The gate before the exemption comment: both end the lint with nothing, and the gate's
     # substring search costs a third of the comment's regex (one file in 250 passes it).
     if not any(names.passes(rule) for rule in rules) or file_is_exempt(text):
@@ -283,7 +284,10 @@ def _parse_what_matters(cst, text: str, rules: Sequence[Type[Rule]], names: "_To
             return None
     from .frontend import reduced_source
 
-    reduced = reduced_source(text, _factory_names(index), project_names=_summary_names(index))
+    # A file let through by its imports of the project's models alone spells no other
+    # evidence: the names they bind are seeds, as SQLAlchemy's names are elsewhere.
+    project_names = _summary_names(index) | names.evidence_imports()
+    reduced = reduced_source(text, _factory_names(index), project_names=project_names)
     if reduced is None:
         return None
     try:
@@ -311,7 +315,7 @@ def _oversized(source: Union[bytes, str], filename: str, rules: Sequence[Type[Ru
         text = head
     if file_is_exempt(text):
         return result
-    names = _TokenCheck(text, index)
+    names = _TokenCheck.of_file(text, index, filename)
     if not any(names.passes(rule) for rule in rules):
         return result
     size = len(source)
@@ -432,9 +436,12 @@ def _tree_depth(tree) -> int:  # an ast.AST
     return deepest
 
 
-def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPTY_INDEX) -> bool:
-    """Cheap pre-parse filter: can any enabled rule find anything in this text?"""
-    check = _TokenCheck(text, index)
+def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPTY_INDEX,
+              filename: Optional[str] = None) -> bool:
+    """Cheap pre-parse filter: can any enabled rule find anything in this text? With the
+    file's name, its imports of the project's model classes count as evidence too (as in
+    `lint_source`)."""
+    check = _TokenCheck.of_file(text, index, filename)
     return any(check.passes(rule) for rule in rules)
 
 
@@ -448,7 +455,10 @@ _IDENTIFIER = re.compile(r"\w+")
 class _TokenCheck:
     """Does a rule's token occur in the text, or does the file import one of the project's
     session factories? A module that uses `from app.db import Db; s = Db()` names no session
-    class and no sessionmaker, yet has sessions.
+    class and no sessionmaker, yet has sessions. For a rule that starts from SQLAlchemy
+    evidence, an import that resolves to one of the project's model classes (or a module
+    of them) is evidence too (`project/import_evidence.py`): the module's facts say where
+    each import leads, so this needs the file's name.
 
     A factory's name is evidence only where the file imports it: the semantic model finds
     another module's factory through a `from ... import NAME` binding alone
@@ -460,11 +470,52 @@ class _TokenCheck:
     def __init__(self, text: str, index: ProjectIndex) -> None:
         self.text = text
         self.index = index
+        self.filename: Optional[str] = None
         self._answers: Dict[Tuple[str, ...], bool] = {}
         self._imports_factory: Optional[bool] = None
+        self._mapped_imports: Optional[FrozenSet[str]] = None
+        self._imported: Optional[Set[str]] = None
+
+    @classmethod
+    def of_file(cls, text: str, index: ProjectIndex, filename: Optional[str]) -> "_TokenCheck":
+        """The check of the file `filename` (None: a text of no known file, whose imports
+        cannot be resolved)."""
+        check = cls(text, index)
+        check.filename = filename
+        return check
 
     def passes(self, rule: Union[Rule, Type[Rule]]) -> bool:
-        return self._has_any(rule.requires) and self._has_any(rule.tokens)
+        return self._has_evidence(rule.requires) and self._has_any(rule.tokens)
+
+    def _has_evidence(self, requires: Tuple[str, ...]) -> bool:
+        if self._has_any(requires):
+            return True
+        # Only SQLAlchemy evidence: a plugin's own `requires` (ORM900's `ORM`) means something else.
+        return not _EVIDENCE.isdisjoint(requires) and bool(self.mapped_imports())
+
+    def mapped_imports(self) -> FrozenSet[str]:
+        """The names this file binds by import to the project's model classes or modules
+        of them (empty without a file name or facts of it)."""
+        if self._mapped_imports is None:
+            self._mapped_imports = frozenset()
+            if self.filename is not None:
+                evidence = _mapped_imports(self.index)
+                # Most files import nothing that could resolve: no path is resolved for them.
+                if not evidence.candidate_names.isdisjoint(self._imported_names()):
+                    # The facts' key (a resolved path), also of a module the summaries read
+                    # only on demand.
+                    self._mapped_imports = evidence.aliases(_resolved(self.filename))
+        return self._mapped_imports
+
+    def evidence_imports(self) -> FrozenSet[str]:
+        """The names `mapped_imports` found, if the gate had to ask (the text showed no
+        other evidence); empty otherwise."""
+        return self._mapped_imports or frozenset()
+
+    def _imported_names(self) -> Set[str]:
+        if self._imported is None:
+            self._imported = imported_names(self.text)
+        return self._imported
 
     def _has_any(self, tokens: Tuple[str, ...]) -> bool:
         if not tokens:
@@ -482,7 +533,7 @@ class _TokenCheck:
             names = _factory_names(self.index)
             text = self.text
             self._imports_factory = any(name in text for name in names) and \
-                not names.isdisjoint(imported_names(text))
+                not names.isdisjoint(self._imported_names())
         return self._imports_factory
 
 
@@ -510,6 +561,26 @@ def _summary_names(index: ProjectIndex) -> FrozenSet[str]:
         names = frozenset(name for name in index.evidence_names() if name not in factories)
         _SUMMARY_NAMES[index] = names
     return names
+
+
+def _resolved(filename: str) -> str:
+    try:
+        return str(Path(filename).resolve())
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL in the name
+        return filename
+
+
+_MAPPED_IMPORTS: "weakref.WeakKeyDictionary[ProjectIndex, MappedImports]" = weakref.WeakKeyDictionary()
+
+
+def _mapped_imports(index: ProjectIndex) -> "MappedImports":
+    found = _MAPPED_IMPORTS.get(index)
+    if found is None:
+        from .project.import_evidence import MappedImports
+
+        found = MappedImports(index.summaries)
+        _MAPPED_IMPORTS[index] = found
+    return found
 
 
 def _factory_names(index: ProjectIndex) -> FrozenSet[str]:

@@ -238,7 +238,7 @@ class SessionLintPlugin:
         settings = _analysis_settings()
         while _unreported_load_errors:
             yield (1, 0, f"{INTERNAL_ERROR} {_unreported_load_errors.pop(0)}", type(self))
-        if not may_match(source, rules, _project_index()):
+        if not may_match(source, rules, _project_index(), self.filename):
             return
         result = lint_source(source, self.filename, rules, settings, _project_index(), instances=instances)
         # flake8 runs this plugin only on files Python itself parsed (else it reports E999

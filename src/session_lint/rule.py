@@ -46,8 +46,11 @@ class Rule:
     - ``requires``: like ``tokens``, but for the evidence the rule's analysis starts from
       (both must match). Every built-in rule requires ``SQLALCHEMY_EVIDENCE``: the semantic
       model only recognises sessions, queries and mapped classes through an import from
-      SQLAlchemy/SQLModel/Flask-SQLAlchemy, Flask-SQLAlchemy's ``.query``, or a session
-      factory of the project (whose name then occurs in the file, which also passes).
+      SQLAlchemy/SQLModel/Flask-SQLAlchemy, Flask-SQLAlchemy's ``.query``, a session
+      factory of the project (whose name then occurs in the file, which also passes), or,
+      for ``SQLALCHEMY_EVIDENCE`` only and when the engine knows the file's name, an import
+      that resolves to a mapped class of the project or a module defining some
+      (``project/import_evidence.py``).
     - ``opt_in``: True for a rule that runs only when a selector names it specifically (its
       code, or a prefix with a digit such as ``ORM3``; not ``ORM`` or ``ALL``): a rule whose
       findings need judgement the code alone cannot give (see ``settings.is_enabled``).

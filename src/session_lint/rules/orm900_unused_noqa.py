@@ -143,7 +143,7 @@ def _findings_by_row(context: RuleContext, rules: List[Type[Rule]], text: str) -
     model = context.model
     found: Dict[int, Set[str]] = {}
     for rule in rules:
-        if not may_match(text, [rule], model.index):
+        if not may_match(text, [rule], model.index, model.filename):
             continue  # the engine does not run it on this file either
         model.check_deadline()
         try:

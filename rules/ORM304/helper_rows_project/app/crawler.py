@@ -1,8 +1,9 @@
 """fedora-infra-mirrormanager2-96f89681: the crawler's host categories come from a method
 that appends the rows a lookup helper of another module returns; each category's
 directories are then loaded one category at a time, and each directory's `directory` one
-row at a time. (The real crawler spelled no SQLAlchemy name, so no rule reads it: see the
-evidence gate in `Rule.requires`.)"""
+row at a time. (The real crawler spells no SQLAlchemy name: its import of the project's
+mapped classes is what lets it through the evidence gate, `project/import_evidence.py`;
+`rules/ORM304/imported_model_project/` has that shape.)"""
 from sqlalchemy.orm import Session
 
 from app import lookups
