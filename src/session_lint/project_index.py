@@ -13,10 +13,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+from .rule import SQLALCHEMY_EVIDENCE
 
 if TYPE_CHECKING:
-    from .project.summaries import ProjectSummaries
+    from .project.summaries import OutsideModules, ProjectSummaries
 
 _ASSIGNMENT = re.compile(
     r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))[ \t]*\(",
@@ -53,6 +55,89 @@ FACTORY_KINDS: Dict[str, str] = {
     "Table": "table",
 }
 _MARKERS = ("sqlalchemy", "sqlmodel")
+# A module whose text spells one of these (or names a session, `names_a_session`) gets its
+# facts at once (`project/facts.py`): the evidence the lint gate requires
+# (`rule.SQLALCHEMY_EVIDENCE`), and what only a mapped class declares (its models module may
+# import `Column`, `relationship` from a project module). Any other module is outside the
+# project's relevant modules unless the closure of `project/summaries.py` reaches it (it
+# imports a factory's name or a name that matters, a session is passed into it); its bytes
+# are only digested here, with the names it imports or calls as methods.
+RELEVANCE_MARKERS: Tuple[str, ...] = ("__tablename__", "relationship(", "ForeignKey(", "query_property")
+_RELEVANT = SQLALCHEMY_EVIDENCE + RELEVANCE_MARKERS
+# A session by its name, in code rather than prose (mirroring what `project/facts.py` takes
+# for one): a parameter or variable named like one used as such (`session.add(`, `session,`,
+# `db_session=None`), a member (`self.session`, `db.session`, `self._sa_session`), a call
+# that makes one (`Session(`, `SessionLocal(`, `get_session(`), a session type
+# (`AsyncSession`, `scoped_session`). Prose ("an interactive session.") is none.
+_SESSION_WORD = re.compile(r"[sS]ession")
+_SESSION_VARIABLES = frozenset({"session", "db_session", "dbsession", "sa_session", "async_session", "orm_session",
+                                "sql_session"})
+_SESSION_MEMBERS = frozenset({"session", "_session", "db_session", "dbsession", "sa_session", "_db_session",
+                              "_sa_session"})
+_SESSION_TYPES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
+_SESSION_MAKERS = ("Session", "_session", "SessionLocal", "session_maker")
+_IDENTIFIER_REST = re.compile(r"\w*")
+
+
+def names_a_session(text: str) -> bool:
+    """Does the text name a session in code (see `_SESSION_WORD`'s comment)?"""
+    size = len(text)
+    for match in _SESSION_WORD.finditer(text):
+        start = match.start()
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        end = _IDENTIFIER_REST.match(text, match.start()).end()  # type: ignore[union-attr]
+        name = text[start:end]
+        following = end
+        while following < size and text[following] in " \t":
+            following += 1
+        after = text[following:following + 1]
+        if name in _SESSION_TYPES or (after == "(" and name.endswith(_SESSION_MAKERS)):
+            return True
+        if start and text[start - 1] == "." and name in _SESSION_MEMBERS:
+            return True
+        if name in _SESSION_VARIABLES and (after in (",", ")", "=", ":", "[", "]") and after != ""
+                                           or after == "." and text[following + 1:following + 2].isidentifier()):
+            return True
+    return False
+
+
+_WORDS = re.compile(r"\w+")
+# What follows an `import` keyword: as `engine.imported_names` reads it.
+_IMPORT_TAIL = re.compile(r"[ \t]*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\n\\]|\\\r?\n?)*)")
+
+
+def is_relevant_text(text: str) -> bool:
+    """Does a module's text make it relevant by itself (its facts read at once)?"""
+    return any(marker in text for marker in _RELEVANT) or ("ession" in text and names_a_session(text))
+
+
+_METHOD_CALL = re.compile(r"\.([A-Za-z_]\w*)\(")
+
+
+def reached_names(text: str) -> List[str]:
+    """The names by which a module can reach another module's function: every name it
+    imports (`imported_words`) and every method it calls (`x.name(`: a unique method name
+    resolves a call on a receiver of unknown type, `summaries.unique_method`)."""
+    return sorted(set(imported_words(text)) | set(_METHOD_CALL.findall(text)))
+
+
+def imported_words(text: str) -> List[str]:
+    """Every identifier that follows an `import` keyword (`engine.imported_names`, found
+    with a substring search rather than a regular expression over the whole text)."""
+    found: Set[str] = set()
+    find, size = text.find, len(text)
+    at = find("import")
+    while at != -1:
+        end = at + 6
+        before = text[at - 1] if at else " "
+        after = text[end] if end < size else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            tail = _IMPORT_TAIL.match(text, end)
+            if tail is not None:
+                found.update(_WORDS.findall(tail.group(1)))
+        at = find("import", end)
+    return sorted(found)
 # A factory call as the first argument of another call, and the kinds taken through it.
 _WRAPPED_FACTORY = re.compile(r"[ \t]*(?:[A-Za-z_]\w*\.)*(scoped_session|sessionmaker)[ \t]*\(")
 _WRAPPED_KINDS = {"scoped_session": "scoped_session", "sessionmaker": "sessionmaker"}
@@ -61,9 +146,15 @@ _WRAPPED_KINDS = {"scoped_session": "scoped_session", "sessionmaker": "sessionma
 class ModuleScan(Dict[str, "FactoryInfo"]):
     """What the index keeps of one file: its module-level factories by name (a dict, as the
     runner and the cache have always handled it), and the module's `ast` facts for the
-    project's function summaries (`project/facts.py`; None when `ast` cannot read it)."""
+    project's function summaries (`project/facts.py`; None when `ast` cannot read it). A
+    module that spells no `RELEVANCE_MARKERS` has a `digest` of its bytes instead (it is
+    outside unless the summaries' closure reaches it): its facts, when they are computed
+    later, are kept here too (`facts`, with `digest` still set)."""
 
     facts: Optional[dict] = None
+    digest: Optional[str] = None
+    reaches: Optional[List[str]] = None  # an outside module's names of others' functions (`reached_names`)
+    commits: bool = False  # an outside module's text spells `commit`
 
 
 @dataclass(frozen=True)
@@ -215,7 +306,7 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     """The factories one file defines and its module facts, from its bytes."""
     from . import engine  # engine imports this module
     from .project.facts import scan_facts
-    from .project.summaries import is_test_path
+    from .project.summaries import digest_of, is_test_path
 
     found = ModuleScan()
     if len(raw) > engine.MAX_FILE_BYTES:
@@ -223,32 +314,71 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     text = raw.decode("utf-8", errors="replace")
     found.update(scan_text(text, path))
     # Every module but tests (their callers do not count and their sessions are thrown
-    # away): a thin service layer that names no session still carries a helper's work from
-    # a view to the model that adds it.
+    # away). A module that shows no SQLAlchemy relevance by itself is parsed only if the
+    # project makes it relevant (a thin service layer that names no session but calls a
+    # helper that adds is one: it imports the helper's name).
     if not is_test_path(path) or path.endswith("__init__.py"):
-        found.facts = scan_facts(text)
+        if is_relevant_text(text):
+            found.facts = scan_facts(text)
+        else:
+            # What decides later whether the project makes it relevant (it imports a name
+            # that matters, or calls a method of that name), and whether a decorator of it
+            # may commit.
+            found.digest = digest_of(raw)
+            found.reaches = reached_names(text)
+            found.commits = "commit" in text
     return found
+
+
+def same_scan(old: Optional[Dict[str, "FactoryInfo"]], new: Optional[Dict[str, "FactoryInfo"]]) -> bool:
+    """Two scans of a module say the same: the same factories and facts, or, for a module
+    outside the relevant ones, the same bytes (its facts, if kept, are a cache)."""
+    if old is None or new is None:
+        return old is new
+    if old is new:
+        return True
+    digest = getattr(old, "digest", None)
+    if digest is not None or getattr(new, "digest", None) is not None:
+        return digest == getattr(new, "digest", None) and dict(old) == dict(new)
+    return dict(old) == dict(new) and getattr(old, "facts", None) == getattr(new, "facts", None)
 
 
 def encode_scan(found: Dict[str, FactoryInfo]) -> object:
     """`scan_source`'s answer as JSON values, for the cache (the path is the cache's key)."""
     factories = [[info.kind, info.name, [list(pair) for pair in info.options], info.line] for info in found.values()]
     facts = getattr(found, "facts", None)
-    return {"factories": factories, "facts": facts}
+    encoded = {"factories": factories, "facts": facts}
+    digest = getattr(found, "digest", None)
+    if digest is not None:
+        encoded.update(digest=digest, reaches=list(getattr(found, "reaches", None) or ()),
+                       commits=bool(getattr(found, "commits", False)))
+    return encoded
 
 
 def decode_scan(data: object, path: str) -> ModuleScan:
     """The inverse of `encode_scan`; ValueError for anything else."""
     facts = None
+    digest = None
+    reaches: Optional[list] = None
+    commits = False
     if isinstance(data, dict):
         facts = data.get("facts")
+        digest = data.get("digest")
+        reaches, commits = data.get("reaches"), bool(data.get("commits"))
         data = data.get("factories")
         if facts is not None and not (isinstance(facts, dict) and isinstance(facts.get("functions"), dict)):
             raise ValueError("not module facts")
+        if digest is not None and not isinstance(digest, str):
+            raise ValueError("not a digest")
+        if digest is not None and not (isinstance(reaches, list) and all(isinstance(name, str) for name in reaches)):
+            raise ValueError("not names")
     if not isinstance(data, list):
         raise ValueError("not a list of factories")
     found = ModuleScan()
     found.facts = facts
+    found.digest = digest
+    if digest is not None:
+        found.reaches, found.commits = reaches, commits
     for item in data:
         kind, name, options, line = item
         pairs = tuple((str(key), str(value)) for key, value in options)
@@ -311,15 +441,26 @@ def index_code_fingerprint() -> str:
 
 class ProjectIndex:
     def __init__(self, entries: Optional[Dict[Path, Dict[str, FactoryInfo]]] = None,
-                 facts: Optional[Dict[Path, dict]] = None, present: Iterable[Path] = ()) -> None:
+                 facts: Optional[Dict[Path, dict]] = None, present: Iterable[Path] = (),
+                 outside: Optional["OutsideModules"] = None, order: Optional[Dict[str, int]] = None) -> None:
         self._entries: Dict[Path, Dict[str, FactoryInfo]] = entries or {}
+        # The relevant modules' facts (those scanned with them; `_settle` and the summaries'
+        # closure add the outside modules they make relevant).
         self._facts: Dict[Path, dict] = facts or {}
-        # The modules imports resolve among (and are ambiguous among): those with facts, and
-        # any other the caller names.
-        self._present = set(present) | set(self._facts)
+        # The modules without facts of their own until the project makes them relevant.
+        self._outside = outside
+        outside_paths = [Path(path) for path in outside.digests] if outside is not None else []
+        self._settled = outside is None or not outside.digests
+        # The modules imports resolve among (and are ambiguous among): those with facts, the
+        # outside ones, and any other the caller names.
+        self._present = set(present) | set(self._facts) | set(outside_paths)
+        # Where each module came among the files scanned (the summaries keep that order).
+        self._order: Dict[str, int] = order if order is not None else {
+            path: rank for rank, path in enumerate([*map(str, self._facts), *(outside.digests if outside else ())])}
         self._summaries: Optional["ProjectSummaries"] = None
         self._by_suffix: Dict[str, List[Path]] = {}
-        for path in {**self._entries, **self._facts, **dict.fromkeys(sorted(set(present) - set(self._facts)))}:
+        others = sorted((set(present) | set(outside_paths)) - set(self._facts))
+        for path in {**self._entries, **self._facts, **dict.fromkeys(others)}:
             parts = path.with_suffix("").parts
             for length in range(1, len(parts) + 1):
                 self._by_suffix.setdefault("/".join(parts[-length:]), []).append(path)
@@ -339,18 +480,95 @@ class ProjectIndex:
 
     @classmethod
     def from_scans(cls, scanned: Iterable[Tuple[Path, Dict[str, FactoryInfo]]]) -> "ProjectIndex":
-        """The index of files already scanned (by `scan_source`, or remembered by the cache)."""
+        """The index of files already scanned (by `scan_source`, or remembered by the cache).
+        The files of modules outside the relevant ones are read again (from disk, or with
+        `read_with`'s reader) when the index needs their text or facts."""
+        from .project.summaries import OutsideModules
+
         entries: Dict[Path, Dict[str, FactoryInfo]] = {}
         facts: Dict[Path, dict] = {}
+        digests: Dict[str, str] = {}
+        given: Dict[str, str] = {}
+        known: Dict[str, dict] = {}
+        reaches: Dict[str, FrozenSet[str]] = {}
+        committing: Set[str] = set()
+        scans: Dict[str, ModuleScan] = {}
+        order: Dict[str, int] = {}
         for path, found in scanned:
             module_facts = getattr(found, "facts", None)
-            if found or module_facts:  # only these pay for resolving their path
+            digest = getattr(found, "digest", None)
+            if found or module_facts or digest is not None:  # only these pay for resolving their path
                 resolved = path.resolve()
+                order.setdefault(str(resolved), len(order))
                 if found:
                     entries[resolved] = found
-                if module_facts:
+                if digest is not None:
+                    key = str(resolved)
+                    digests[key], given[key] = digest, str(path)
+                    reaches[key] = frozenset(getattr(found, "reaches", None) or ())
+                    if getattr(found, "commits", False):
+                        committing.add(key)
+                    if isinstance(found, ModuleScan):
+                        scans[key] = found
+                    if module_facts:
+                        known[key] = module_facts
+                elif module_facts:
                     facts[resolved] = module_facts
-        return cls(entries, facts)
+        outside = OutsideModules(digests, given, known, reaches, committing) if digests else None
+        if outside is not None and scans:
+            def keep(path: str, module: dict) -> None:  # the scan holds them for the cache
+                scans[path].facts = module
+
+            outside.on_facts = keep
+        return cls(entries, facts, outside=outside, order=order)
+
+    def read_with(self, read, compute=None) -> "ProjectIndex":  # type: ignore[no-untyped-def]
+        """Read the files of outside modules with `read(path as given) -> bytes` (the
+        runner's bytes in memory) while the index is built, and the facts of those that
+        become relevant with `compute([(path, bytes)]) -> {path: facts}` (its workers) when
+        given; from disk and one by one otherwise."""
+        if self._outside is not None:
+            self._outside.read = read
+            self._outside.compute = compute
+        return self
+
+    def _settle(self) -> None:
+        """The outside modules that import a session factory's name are relevant (a module
+        that imports `db` from the application has sessions as surely as one that spells
+        `sqlalchemy`: the lint gate's own test); the summaries' closure decides for the
+        others."""
+        if self._settled:
+            return
+        self._settled = True
+        outside = self._outside
+        names = {info.name for found in self._entries.values() for info in found.values()}
+        if outside is None or not names:
+            return
+        keys = {str(path) for path in self._facts}
+        reaching = outside.reaching(names, keys)
+        outside.prefetch(reaching)
+        for path in reaching:
+            module = outside.full(path)
+            if module is not None:
+                self._facts[Path(path)] = module
+
+    def _relevant(self) -> bool:
+        """Are there relevant modules (their summaries, closure included, computed first)?"""
+        self._settle()
+        if self._facts and self._outside is not None and self._summaries is None:
+            self.summaries  # the closure may make outside modules relevant
+        return bool(self._facts)
+
+    def _module_facts(self, path: Path) -> Optional[dict]:
+        """The facts of a module: a relevant module's, or an outside module's inert ones."""
+        found = self._facts.get(path)
+        if found is None and self._outside is not None:
+            key = str(path)
+            if key in self._outside.digests:
+                # A module the closure made relevant (its facts read, not yet here), or the
+                # inert facts of an outside one: their imports and assignments are the same.
+                found = self._outside._full.get(key) or self._outside.inert(key)
+        return found
 
     def __bool__(self) -> bool:
         return bool(self._entries)
@@ -363,6 +581,8 @@ class ProjectIndex:
             info = self._entries.get(candidate, {}).get(name)
             if info is not None:
                 return info
+            # A relevant module's facts only: a module that re-exports a factory spells its
+            # name, so it is relevant (`_settle`); an outside one leads to no factory.
             facts = self._facts.get(candidate)
             imported = facts["imports"].get(name) if facts is not None and depth < 4 else None
             if imported is not None and imported[1] is not None:
@@ -426,7 +646,7 @@ class ProjectIndex:
         binds) them: its session factories, and the functions and classes the summaries
         say touch a session or return query results."""
         names = {info.name for info in self.factories()}
-        if self._facts:
+        if self._relevant():
             names |= self.summaries.evidence_names()
         return sorted(names)
 
@@ -442,7 +662,7 @@ class ProjectIndex:
         for path in sorted(self._entries):
             for name, info in sorted(self._entries[path].items()):
                 digest.update(repr((str(path), name, info.kind, info.options)).encode())
-        if self._facts:
+        if self._relevant():
             for item in self.summaries.fingerprint_items():
                 digest.update(repr(item).encode())
         self.__dict__["_fingerprint"] = found = digest.hexdigest()[:16]
@@ -455,13 +675,19 @@ class ProjectIndex:
         if self._summaries is None:
             from .project.summaries import ProjectSummaries
 
+            self._settle()
             facts = {str(path): module for path, module in self._facts.items()}
-            self._summaries = ProjectSummaries(facts, self._module_file_names, self._is_ambient)
+            self._summaries = ProjectSummaries(facts, self._module_file_names, self._is_ambient, self._outside,
+                                               self.__dict__.get("_order"))
+            for path in self._summaries.promoted:
+                self._facts[Path(path)] = self._summaries.facts[path]
+            if self._outside is not None:
+                self._outside.release()
         return self._summaries
 
     def module_key(self, filename: Optional[str]) -> Optional[str]:
         """The key of `filename` in the summaries (its resolved path), when the index has it."""
-        if filename is None or not self._facts:
+        if filename is None or not self._relevant():
             return None
         key = Path(filename).resolve()
         return str(key) if key in self._facts else None
@@ -508,7 +734,12 @@ class ProjectIndex:
         target = self._imported_module(importer, module_alias)
         if target is None:
             return False
+        outside = self._outside
         for path in self._module_files(importer, *target):
+            if outside is not None and str(path) in outside.digests and path not in self._facts:
+                # An outside module assigns no `session = ...`: that names a session
+                # (`names_a_session`), which would have made it relevant.
+                return False
             other = self._facts.get(path)
             if other is not None:
                 callee = other.get("assigned", {}).get(name, "")
@@ -518,7 +749,7 @@ class ProjectIndex:
     def _imported_module(self, importer: str, module_alias: str) -> Optional[Tuple[str, int]]:
         """(dotted module, level) of the module a name of `importer` is bound to by an import
         (`import app.model as m`, `from app.model import session`)."""
-        facts = self._facts.get(Path(importer))
+        facts = self._module_facts(Path(importer))
         imported = facts["imports"].get(module_alias) if facts and "." not in module_alias else None
         if imported is None:
             return None
@@ -533,7 +764,7 @@ class ProjectIndex:
         own = self._entries.get(Path(importer), {})
         if len(parts) == 1 and parts[0] in own:
             return own[parts[0]]
-        facts = self._facts.get(Path(importer))
+        facts = self._module_facts(Path(importer))
         imported = facts["imports"].get(parts[0]) if facts else None
         if imported is None:
             return None
@@ -557,19 +788,42 @@ class ProjectIndex:
         server's index after a file is saved, without scanning the project again. `self`
         when nothing changed."""
         path = path.resolve()
+        key = str(path)
+        outside = self._outside
         facts = getattr(scan, "facts", None) if scan is not None else None
-        if scan is not None and dict(self._entries.get(path, {})) == dict(scan) and self._facts.get(path) == facts:
+        digest = getattr(scan, "digest", None) if scan is not None else None
+        known_digest = outside.digests.get(key) if outside is not None else None
+        if scan is not None and dict(self._entries.get(path, {})) == dict(scan) and (
+                digest == known_digest if digest is not None or known_digest is not None
+                else self._facts.get(path) == facts):
             return self
-        entries = {key: found for key, found in self._entries.items() if key != path}
-        all_facts = {key: found for key, found in self._facts.items() if key != path}
+        entries = {other: found for other, found in self._entries.items() if other != path}
+        # The modules scanned with facts (not those the closure made relevant: it runs again).
+        all_facts = {other: found for other, found in self._facts.items()
+                     if other != path and (outside is None or str(other) not in outside.digests)}
         present = set(self._present) - {path}
+        remaining = outside.without(key) if outside is not None else None
         if scan:
             entries[path] = scan
-        if facts:
+        if digest is not None:
+            from .project.summaries import OutsideModules
+
+            if remaining is None:
+                remaining = OutsideModules({})
+            remaining.digests[key], remaining.given[key] = digest, key
+            remaining.reaches[key] = frozenset(getattr(scan, "reaches", None) or ())
+            if getattr(scan, "commits", False):
+                remaining.committing.add(key)
+            if facts:
+                remaining._full[key] = facts
+        elif facts:
             all_facts[path] = facts
-        if scan or facts:
+        if scan or facts or digest is not None:
             present.add(path)
-        return ProjectIndex(entries, all_facts, present)
+        order = dict(self.__dict__.get("_order") or {})
+        order.setdefault(key, len(order))
+        return ProjectIndex(entries, all_facts, present, remaining if remaining is not None and remaining.digests else None,
+                            order)
 
 
     def with_lines_moved(self, moved: Dict[Path, Tuple[Dict[str, FactoryInfo], Dict[int, int]]]) -> "ProjectIndex":
@@ -583,6 +837,7 @@ class ProjectIndex:
         (`_commits_after`), and the renumbering keeps every order. Nothing is computed
         again (on a 2,500-file project, building the summaries takes seconds). `self` is
         left as it was, but shares its remembered answers with the new index."""
+        self._relevant()  # the summaries (and the closure) as they were, to renumber
         index = ProjectIndex.__new__(ProjectIndex)
         index.__dict__.update({key: value for key, value in self.__dict__.items()
                                if key not in ("_build", "_built", "_known_fingerprint")})
@@ -613,6 +868,10 @@ def moved_lines(old: Optional[Dict[str, FactoryInfo]], new: Optional[Dict[str, F
     be computed again."""
     if old is None or new is None:
         return None
+    if getattr(old, "digest", None) is not None or getattr(new, "digest", None) is not None:
+        # A module outside the relevant ones (or one that became so): the same bytes or a
+        # new index (its facts, if the closure made it relevant, are not compared here).
+        return {} if same_scan(old, new) else None
     if old.keys() != new.keys() or any(
             (info.kind, info.name, info.options, info.path) != (new[name].kind, new[name].name, new[name].options,
                                                                new[name].path) for name, info in old.items()):
@@ -698,7 +957,9 @@ class LazyProjectIndex(ProjectIndex):
             self._built = True
             built = self._build()
             self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix, _facts=built._facts,
-                                 _present=built._present, _summaries=built._summaries)
+                                 _present=built._present, _summaries=built._summaries,
+                                 _outside=built.__dict__.get("_outside"), _order=built.__dict__.get("_order"),
+                                 _settled=built.__dict__.get("_settled", True))
 
     def lookup(self, importer, module, level, name, depth=0):  # type: ignore[override]
         self._ensure()

@@ -18,7 +18,7 @@ from .cache import ResultCache, SourceStatus, content_digest, digest_key, record
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 from .engine import LintResult, lint_source, read_source, stat_source
 from .project_index import (FactoryInfo, KnownProjectIndex, ProjectIndex, decode_scan, detached, encode_scan,
-                            index_code_fingerprint, moved_lines, scan_source, scanner_fingerprint)
+                            index_code_fingerprint, moved_lines, same_scan, scan_source, scanner_fingerprint)
 from .settings import Settings, ignored_for_file
 
 if TYPE_CHECKING:
@@ -505,7 +505,7 @@ def _moved_lines(scans: Dict[str, Dict[str, FactoryInfo]], kept: Dict[str, Dict[
     moved: Dict[Path, Tuple[Dict[str, FactoryInfo], Dict[int, int]]] = {}
     for name, scan in scans.items():
         before = kept[name]
-        if scan is before or (scan == before and getattr(scan, "facts", None) == getattr(before, "facts", None)):
+        if same_scan(before, scan):
             continue
         lines = moved_lines(before, scan)
         if lines is None:
@@ -571,6 +571,16 @@ def _lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Se
                 built = kept[1].with_lines_moved(moved) if moved else kept[1]  # type: ignore[index]
             else:
                 built = ProjectIndex.from_scans((Path(name), scans[name]) for name in every)
+                # The modules outside the relevant ones are read from the bytes in memory
+                # (the facts of those the closure makes relevant, by worker processes for a
+                # large wave; the inert facts a resolution asks for), and the summaries are
+                # computed here, once, before any lint worker starts.
+                given = {str(Path(name)): name for name in every}
+                built.read_with(lambda path: sources.data(given.get(path, path)),
+                                lambda items: _facts_in_pool(items, jobs))
+                built.evidence_names()
+                built.read_with(None)
+                _return_free_memory()  # the modules parsed here for the closure: their trees are gone
             sources.remember(extra)
             sources.release(extra)
             return built
@@ -782,6 +792,33 @@ def _scan_in_pool(items: List[Item], jobs: int) -> Dict[str, Dict[str, FactoryIn
     found: Dict[str, Dict[str, FactoryInfo]] = {}
     with _pool(min(jobs, len(chunks)), None) as pool:
         futures, _ = _submit(pool, _scan_chunk, chunks)
+        for _, future in futures:
+            try:
+                found.update(future.result())
+            except Exception:  # BrokenProcessPool, or the scan's own error
+                continue
+    return found
+
+
+def _facts_chunk(items: Sequence[Item]) -> List[Tuple[str, Optional[dict]]]:
+    from .project.facts import scan_facts
+
+    return [(name, scan_facts(data.decode("utf-8", errors="replace"))) for name, data in items]
+
+
+def _facts_in_pool(items: List[Item], jobs: int) -> Optional[Dict[str, Optional[dict]]]:
+    """The `ast` facts of modules the project index makes relevant after the scan (its
+    closure does it in waves), read by worker processes; None when one process should:
+    one job, a small wave, or workers that cannot start here. A chunk that fails is left
+    out (the index reads those modules itself)."""
+    if jobs <= 1 or len(items) < 4 or sum(len(data) for _, data in items) < _MIN_PARALLEL_SCAN \
+            or not _workers_can_run(None):
+        return None
+    jobs = min(jobs, _max_workers())
+    chunks = _chunks(items, [len(data) for _, data in items], jobs)
+    found: Dict[str, Optional[dict]] = {}
+    with _pool(min(jobs, len(chunks)), None) as pool:
+        futures, _ = _submit(pool, _facts_chunk, chunks)
         for _, future in futures:
             try:
                 found.update(future.result())

@@ -12,12 +12,28 @@ A session *slot* names a session the way a function sees it:
 - ``g:<dotted>``: a module-level object or an attribute path (`db.session`, `models.db.session`,
   `DBSession`), resolved to "the application's ambient session" by the project;
 - ``m:<attr>``: `self.<attr>` of a class that keeps its session.
+
+Facts are recorded for the project's *relevant* modules only (`project/summaries.py` says
+which: those spelling SQLAlchemy's evidence or a mapped class's declarations, or naming a
+session in code, see `project_index.is_relevant_text`; those importing a session factory's
+name; and what they pass a session into or what imports a name that matters). Several kinds
+below match plain Python as well as SQLAlchemy code (`jobs` of any `Thread(target=f)`, a
+`metaclass=`, `picks` of any `x.get(a, param)`, `refines:` of `sep.join(parts)`, `p:s` of any
+parameter named `s`): outside the relevant modules they are not recorded at all, and such a
+module keeps only `inert_facts` (its structure, for imports that resolve through it, and the
+jobs it queues of its own functions). Inside them, `refines:` needs a join of a class (or the
+module's SQLAlchemy evidence) when the chain is of `join` alone, `picks` of a `get()` needs a
+receiver that stands for a session (or a class as the first argument), and `lookups` marks a
+function that runs a lookup (ORM201 asks who calls it). Of the standard library's 757
+modules with facts before, 8 are relevant: 4 spell `.query`, 4 name a session.
 """
 from __future__ import annotations
 
 import ast
 import re
 from typing import Dict, List, Optional, Set, Tuple
+
+from ..rule import SQLALCHEMY_EVIDENCE as _SQLALCHEMY_EVIDENCE
 
 FactsJSON = Dict[str, object]
 
@@ -77,6 +93,8 @@ def dotted(node: ast.AST) -> Optional[str]:
 class _ModuleScanner:
     def __init__(self, text: str = "") -> None:
         self.lines = text.splitlines(keepends=True) if text else []
+        # The module spells SQLAlchemy's evidence (`sqlalchemy`, `sqlmodel`, `.query`).
+        self.evidence = any(marker in text for marker in _SQLALCHEMY_EVIDENCE)
         self.imports: Dict[str, List[object]] = {}
         self.classes: Dict[str, Dict[str, object]] = {}
         self.functions: Dict[str, Dict[str, object]] = {}
@@ -118,9 +136,10 @@ class _ModuleScanner:
                     # Nothing in it touches a session: its calls (the call graph) and entry
                     # are all that matter, read without walking its tree.
                     if qualname is not None:
-                        self.functions[qualname] = _light_facts(node, segment)
+                        self.functions[qualname] = _light_facts(node, segment, self.evidence)
                     continue
                 scanner = _FunctionScanner(node, None)
+                scanner.module_evidence = self.evidence
                 if qualname is not None:
                     scanners.append((scanner, qualname))
                     scanner.qualname = qualname
@@ -267,6 +286,7 @@ class _FunctionScanner:
         self.inner_calls: List[ast.Call] = []
         self.inner_assigns: List[ast.Assign] = []
         self.qualname: Optional[str] = None
+        self.module_evidence = False  # the module spells SQLAlchemy's evidence
         self.savepoints: Set[str] = set()
         self.none_names: Dict[str, int] = {}  # x = <none-able query>, by name
         self.row_names: Set[str] = set()
@@ -353,6 +373,9 @@ class _FunctionScanner:
             "row_options": bool(row_entity) and _calls_options(self.own_nodes),
             "filled_rows": filled_rows(self.own_nodes),
             "row_keys": _row_key_arguments(self),
+            # It runs a lookup that may find no row (`.first()`, `session.get(...)`): ORM201
+            # asks who calls it (`every_call_site`), so a module calling it is relevant too.
+            "lookups": _runs_lookup(self),
             # Calls in functions nested inside (callbacks, closures run by an executor): the
             # call graph has no name for those functions, so "every call of F" needs them here.
             "nested_calls": _nested_calls(self),
@@ -540,11 +563,19 @@ class _FunctionScanner:
                 self.returns.add("query")
             elif method in QUERY_BUILDERS:
                 root: ast.AST = value
+                joined_only, joins_a_class = True, False
                 while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and \
                         root.func.attr in QUERY_BUILDERS:
+                    if root.func.attr != "join":
+                        joined_only = False
+                    elif root.args and _names_a_class(root.args[0]):
+                        joins_a_class = True
                     root = root.func.value
-                if isinstance(root, ast.Name) and root.id in self.params:
-                    # `return query.options(...)`: the caller's query, refined.
+                if isinstance(root, ast.Name) and root.id in self.params and (
+                        not joined_only or joins_a_class or self.module_evidence):
+                    # `return query.options(...)`: the caller's query, refined. (A chain of
+                    # `join` alone is `sep.join(parts)` as often: a query's only when it joins
+                    # a class or the module shows SQLAlchemy's evidence.)
                     self.returns.add(f"refines:{root.id}")
                 elif isinstance(root, ast.Name) and root.id in self.query_names:
                     self.returns.add("query")
@@ -683,11 +714,11 @@ _FACT_WORDS = (
     "spawn", "executor", "transaction", "route", "Depends", "command", "Optional", "None",
 )
 _CALL = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*\(")
-_RETURN_REFINED = re.compile(r"\breturn\s+([A-Za-z_]\w*)\s*\.\s*(\w+)\s*\(")
+_RETURN_REFINED = re.compile(r"\breturn\s+([A-Za-z_]\w*)\s*\.\s*(\w+)\s*\(\s*([A-Za-z_][\w.]*)?")
 _RETURN_CALL = re.compile(r"\breturn\s+(?:await\s+)?([A-Za-z_][\w.]*)\s*\(")
 
 
-def _light_facts(function: ast.AST, segment: str) -> Dict[str, object]:
+def _light_facts(function: ast.AST, segment: str, module_evidence: bool = False) -> Dict[str, object]:
     """The facts of a function that touches no session: its parameters, decorators and
     entry, the calls its text makes (for the call graph), and the calls it returns."""
     assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -709,8 +740,9 @@ def _light_facts(function: ast.AST, segment: str) -> Dict[str, object]:
         "work": [], "commits": [], "settles": [], "flushes": [], "calls": calls,
         "returns": sorted({f"call:{name}" for name in _RETURN_CALL.findall(segment)
                            if name.split(".")[0] not in params}
-                          | {f"refines:{name}" for name, method in _RETURN_REFINED.findall(segment)
-                             if name in params and method in QUERY_BUILDERS}),
+                          | {f"refines:{name}" for name, method, argument in _RETURN_REFINED.findall(segment)
+                             if name in params and method in QUERY_BUILDERS and (
+                                 method != "join" or module_evidence or _spells_a_class(argument))}),
         "returns_optional": False, "yields_session": False, "commits_local": False,
         "is_async": isinstance(function, ast.AsyncFunctionDef),
         "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
@@ -770,6 +802,158 @@ def _is_get(call: ast.Call) -> bool:
 
 def _passable(slot: str) -> bool:
     return slot.startswith(("p:", "g:", "m:"))
+
+
+def _session_like(slot: str) -> bool:
+    """A slot that stands for a session by more than being a module-level name: a parameter,
+    an attribute, a `db.session`, or a module-level name spelled like one."""
+    name = slot[2:]
+    if not slot.startswith("g:") or "." in name or name.endswith("()"):
+        return True
+    return name[:1].isupper() or name in SESSION_NAMES or "session" in name.lower()
+
+
+def _names_a_class(node: ast.AST) -> bool:
+    """`User`, `User.addresses`, `models.User`: a dotted name with a capitalised part (what
+    a query joins; `sep.join(parts)` joins a list)."""
+    text = dotted(node)
+    return text is not None and _spells_a_class(text)
+
+
+def _spells_a_class(text: str) -> bool:
+    return any(part[:1].isupper() for part in text.split(".") if part)
+
+
+def _runs_lookup(scanner: "_FunctionScanner") -> bool:
+    """A call in the function's own body that may find no row: `.first()`, `.one_or_none()`,
+    `.scalar*()`, `.fetchone()`, `session.get(...)` / `Model.query.get(...)`."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+               and (node.func.attr in _LOOKUPS or _is_get(node)) for node in scanner.own_nodes)
+
+
+_LOOKUPS = frozenset({"first", "one_or_none", "scalar", "scalar_one_or_none", "fetchone", "get_or_404",
+                      "first_or_404", "one_or_404"})
+
+
+def structure_facts(text: str) -> Optional[FactsJSON]:
+    """`inert_facts(scan_facts(text))`, without walking what only the session facts need:
+    the statements are followed (functions, classes, imports live only there), the
+    expressions are not. None when `ast` cannot read the module."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    scanner = _ModuleScanner(text)
+    for statement in tree.body:
+        scanner._top_level(statement)
+    light: Dict[str, Dict[str, object]] = {}
+    full: Dict[str, Dict[str, object]] = {}
+    # (statement, the qualname of the function it is in (None: none, or one without a
+    # qualname), inside some function, the module-level class it is in), as `_walk` has them.
+    stack: List[Tuple[ast.AST, Optional[str], bool, Optional[str], bool]] = [
+        (statement, None, False, None, False) for statement in reversed(tree.body)]
+    while stack:
+        node, own, around, in_class, in_function = stack.pop()
+        kind = type(node)
+        if kind in _FUNCTIONS:
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if not in_function:
+                qualname: Optional[str] = f"{in_class}.{node.name}" if in_class else node.name
+            else:
+                qualname = f"{own}.<locals>.{node.name}" if own is not None and "<locals>" not in own else None
+            segment = scanner._segment(node)
+            if segment is not None and not any(word in segment for word in _FACT_WORDS):
+                if qualname is not None:
+                    light[qualname] = _inert_function(node)
+                continue
+            if qualname is not None:
+                full[qualname] = _inert_function(node)
+            stack.extend((child, qualname, True, None, True) for child in reversed(_statements_in(node)))
+            continue
+        if kind is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
+            top_class = node.name if not in_function and not around and in_class is None else None
+            stack.extend((child, None, around, top_class, False) for child in reversed(node.body))
+            continue
+        if (kind is ast.Import or kind is ast.ImportFrom) and around:
+            saved = dict(scanner.imports)
+            scanner._top_level(node)  # type: ignore[arg-type]
+            scanner.imports.update(saved)
+        stack.extend((child, own, around, in_class, in_function) for child in reversed(_statements_in(node)))
+    if any(word in text for word in _JOB_WORDS):
+        _module_jobs(scanner, tree)
+    classes = {name: {**info, "session_wrapper": None} for name, info in scanner.classes.items()}
+    return {"imports": scanner.imports, "classes": classes, "functions": {**light, **full},
+            "jobs": sorted(scanner.jobs), "assigned": scanner.assigned, "query_property": [], "mapped": {},
+            "inert": True}
+
+
+# A module whose text has none of these names no job (`_ModuleScanner._job_references`).
+_JOB_WORDS = (*JOB_TAKERS, "python_callable")
+
+
+def _module_jobs(scanner: "_ModuleScanner", tree: ast.Module) -> None:
+    """The job references `_ModuleScanner._walk` records: of every call but those inside
+    functions that get light facts (it does not walk them)."""
+    stack: List[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _FUNCTIONS:
+            segment = scanner._segment(node)
+            if segment is not None and not any(word in segment for word in _FACT_WORDS):
+                continue
+        elif kind is ast.Call:
+            scanner._job_references(node)  # type: ignore[arg-type]
+        stack.extend(reversed(_children(node)))
+
+
+def _statements_in(node: ast.AST) -> List[ast.AST]:
+    """The statements directly inside a compound statement (its blocks, its handlers' and
+    cases' blocks); nothing for a simple one."""
+    found: List[ast.AST] = []
+    for name in node._fields:  # in the order of the fields, as `_walk` visits them
+        block = getattr(node, name, None)
+        if name in ("body", "orelse", "finalbody") and type(block) is list:
+            found.extend(block)
+        elif name in ("handlers", "cases") and type(block) is list:
+            for item in block:
+                found.extend(item.body)
+    return found
+
+
+def _inert_function(function: ast.AST) -> Dict[str, object]:
+    assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+    arguments = function.args
+    return {
+        "line": function.lineno,
+        "params": [arg.arg for arg in [*getattr(arguments, "posonlyargs", []), *arguments.args, *arguments.kwonlyargs]],
+        "session_params": [], "entry": _FunctionScanner(function, None)._entry(),
+        "work": [], "commits": [], "settles": [], "flushes": [], "calls": [], "returns": [],
+        "returns_optional": False, "yields_session": False, "commits_local": False,
+        "is_async": isinstance(function, ast.AsyncFunctionDef),
+        "decorators": [name for name in (dotted(_callee(d)) for d in function.decorator_list) if name],
+        "wraps_commit": False,
+    }
+
+
+def inert_facts(facts: FactsJSON) -> FactsJSON:
+    """The facts of a module outside the project's relevant modules (`summaries.py`): where
+    its functions and classes are, what it imports and which of its own functions it runs as
+    jobs, nothing it does with a session or a query. Imports resolve through it as through
+    any module; its functions' summaries say nothing (but whether they are entries), and it
+    is no caller of anything."""
+    functions = {}
+    for qualname, info in facts["functions"].items():  # type: ignore[union-attr]
+        functions[qualname] = {
+            "line": info["line"], "params": info["params"], "session_params": [], "entry": info.get("entry"),
+            "work": [], "commits": [], "settles": [], "flushes": [], "calls": [], "returns": [],
+            "returns_optional": False, "yields_session": False, "commits_local": False,
+            "is_async": info.get("is_async", False), "decorators": info.get("decorators", []), "wraps_commit": False,
+        }
+    classes = {name: {**info, "session_wrapper": None} for name, info in facts["classes"].items()}  # type: ignore[union-attr]
+    return {"imports": facts["imports"], "classes": classes, "functions": functions, "jobs": facts.get("jobs", []),
+            "assigned": facts.get("assigned", {}), "query_property": [], "mapped": {}, "inert": True}
 
 
 # == Mapped classes (ORM30x across modules) =======================================================
@@ -1122,7 +1306,12 @@ def _picking_parameters(scanner: "_FunctionScanner") -> List[str]:
                 and node.func.attr in _PICKING_METHODS):
             continue
         method, receiver = node.func.attr, node.func.value
-        on_session = method in ("get", "get_or_404") and scanner.slot(receiver) is not None and len(node.args) == 2
+        slot = scanner.slot(receiver) if method in ("get", "get_or_404") and len(node.args) == 2 else None
+        # `session.get(Model, key)`: a session's slot, a module-level name that reads as a
+        # session (`Session`, `DBSession`, `db`) or one given a class (`cls`, `User`); not
+        # `_cache.get(key, default)`.
+        on_session = slot is not None and (_session_like(slot) or _names_a_class(node.args[0]) or (
+            isinstance(node.args[0], ast.Name) and node.args[0].id == "cls"))
         if not on_session and not _on_query(receiver, scanner.query_names):
             continue
         if not returns_rows and method not in ("get", "get_or_404"):
