@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
 
@@ -24,17 +24,11 @@ from session_lint.project_index import (ProjectIndex, decode_scan, encode_scan, 
 from session_lint.registry import load_rules
 from session_lint.settings import Settings
 
+from tests.test_mapped_classes import project  # the same small-project builder
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def project(tmp_path: Path, files: Dict[str, str]) -> ProjectIndex:
-    paths = []
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-        paths.append(path)
-    return ProjectIndex.scan(paths)
 
 
 def key(tmp_path: Path, name: str) -> str:

@@ -787,11 +787,17 @@ def _scan_in_pool(items: List[Item], jobs: int) -> Dict[str, Dict[str, FactoryIn
     """What the project index finds in each file, scanned by worker processes. A chunk
     that fails (a worker died, a scan raised) is left out: the caller scans those files
     itself, which reports a scan's error as it always did."""
+    return _by_chunks_in_pool(_scan_chunk, items, jobs)
+
+
+def _by_chunks_in_pool(work: Callable[[Sequence[Item]], list], items: List[Item], jobs: int) -> dict:
+    """`work` over chunks of `items` of about equal size in worker processes, its answers
+    (name, value) merged; a chunk that fails is left out."""
     jobs = min(jobs, _max_workers())
     chunks = _chunks(items, [len(data) for _, data in items], jobs)
-    found: Dict[str, Dict[str, FactoryInfo]] = {}
+    found: dict = {}
     with _pool(min(jobs, len(chunks)), None) as pool:
-        futures, _ = _submit(pool, _scan_chunk, chunks)
+        futures, _ = _submit(pool, work, chunks)
         for _, future in futures:
             try:
                 found.update(future.result())
@@ -814,17 +820,7 @@ def _facts_in_pool(items: List[Item], jobs: int) -> Optional[Dict[str, Optional[
     if jobs <= 1 or len(items) < 4 or sum(len(data) for _, data in items) < _MIN_PARALLEL_SCAN \
             or not _workers_can_run(None):
         return None
-    jobs = min(jobs, _max_workers())
-    chunks = _chunks(items, [len(data) for _, data in items], jobs)
-    found: Dict[str, Optional[dict]] = {}
-    with _pool(min(jobs, len(chunks)), None) as pool:
-        futures, _ = _submit(pool, _facts_chunk, chunks)
-        for _, future in futures:
-            try:
-                found.update(future.result())
-            except Exception:  # BrokenProcessPool, or the scan's own error
-                continue
-    return found
+    return _by_chunks_in_pool(_facts_chunk, items, jobs)
 
 
 def _lint_here(items: Sequence[Item], job: Job, tell: Progress = _no_progress) -> List[Output]:
