@@ -500,8 +500,9 @@ class _TokenCheck:
             self._mapped_imports = frozenset()
             if self.filename is not None:
                 evidence = _mapped_imports(self.index)
-                # Most files import nothing that could resolve: no path is resolved for them.
-                if not evidence.candidate_names.isdisjoint(self._imported_names()):
+                # Most files import nothing that could resolve: no path is resolved for them
+                # (and in a project without model classes their imports are not even read).
+                if evidence.candidate_names and not evidence.candidate_names.isdisjoint(self._imported_names()):
                     # The facts' key (a resolved path), also of a module the summaries read
                     # only on demand.
                     self._mapped_imports = evidence.aliases(_resolved(self.filename))
