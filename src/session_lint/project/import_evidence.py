@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Set
 
-from .mapped_classes import ClassKey, _module_name
+from .mapped_classes import ORM_DECLARATIONS, ClassKey, module_name
 
 if TYPE_CHECKING:
     from .summaries import ProjectSummaries
@@ -32,11 +32,6 @@ if TYPE_CHECKING:
 # to tell whether a class is one.
 _SUBCLASS_ROUNDS = 3
 _MAX_BASES = 6
-# What only an ORM class declares: a table, a relationship (or a backref it puts on another
-# class), a foreign key, a `query_property()`. The `mapped` facts also keep classes whose
-# properties merely call `.get()` or that name a metaclass, as plain classes do (mlflow's
-# `TraceInfo` entity, an `Enum` with a metaclass): those are no evidence.
-_ORM_DECLARATIONS = ("table", "rels", "backrefs", "fks", "query_attrs")
 
 
 class MappedImports:
@@ -54,7 +49,7 @@ class MappedImports:
             if models:
                 self._model_modules.add(path)
                 class_names.update(models)
-                module_names.add(_module_name(path))
+                module_names.add(module_name(path))
         # A subclass of a model class is one too (single-table inheritance declares no
         # table of its own): its name is a candidate, and `_is_model` decides.
         for _ in range(_SUBCLASS_ROUNDS):
@@ -121,4 +116,4 @@ class MappedImports:
 
 
 def _declares_orm(entry: Optional[dict]) -> bool:
-    return bool(entry) and any(entry.get(field) for field in _ORM_DECLARATIONS)  # type: ignore[union-attr]
+    return bool(entry) and any(entry.get(field) for field in ORM_DECLARATIONS)  # type: ignore[union-attr]

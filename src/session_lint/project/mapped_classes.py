@@ -36,6 +36,11 @@ _STRATEGIES = {
     "raise_on_sql": NEVER, "write_only": NEVER, "None": NEVER,
 }
 _MAX_DEPTH = 6
+# What only an ORM class declares: a table, a relationship (or a backref it puts on another
+# class), a foreign key, a `query_property()`. The `mapped` facts also keep classes whose
+# properties merely call `.get()` or that name a metaclass, as plain classes do (mlflow's
+# `TraceInfo` entity, an `Enum` with a metaclass): those are no model classes.
+ORM_DECLARATIONS = ("table", "rels", "backrefs", "fks", "query_attrs")
 
 
 @dataclass(frozen=True)
@@ -446,7 +451,7 @@ def _may_return_rows_of_a_class(info: dict) -> bool:
         kind.startswith("call:") for kind in info.get("returns", ())))
 
 
-def _module_name(path: str) -> str:
+def module_name(path: str) -> str:
     """`seen` for `.../filter/seen.py`, `crud` for `.../crud/__init__.py`."""
     parts = path.replace("\\", "/").split("/")
     name = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
@@ -471,7 +476,7 @@ def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
                 elif info.get("page"):
                     # `from app.plugins import seen` then `seen.search(...)`: a module whose
                     # function returns a page (only these: module names are common words)
-                    names.add(_module_name(path))
+                    names.add(module_name(path))
             elif _may_return_rows_of_a_class(info) and (
                     classes.row_class((path, qualname)) or classes.items_class((path, qualname))):
                 # `build = build_to_compare(package)`: a row of a known class, whose lazy

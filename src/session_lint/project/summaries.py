@@ -67,8 +67,6 @@ _GENERIC_METHODS = frozenset("""get post put patch delete save create update add
 run execute close open start stop send load dump read write process handle validate clear reset
 set append extend insert pop copy items keys values to_dict from_dict serialize json""".split())
 _MAX_ROUNDS = 12
-# What only an ORM class declares (as `import_evidence.py` reads the mapped facts).
-_ORM_DECLARATIONS = ("table", "rels", "backrefs", "fks", "query_attrs")
 _SAYS_NOTHING = (None, [], [], [], [], [], False, False, False, False, False, False, False, None, False, None)
 
 
@@ -831,7 +829,7 @@ class ProjectSummaries:
     def _module_names_that_matter(self, path: str, module: dict) -> Tuple[Set[str], List[Tuple[str, str, List[str]]]]:
         """One module's part of `_names_that_matter`, and its functions that return a call
         (which matter when the function they call does)."""
-        from .mapped_classes import _module_name as module_name
+        from .mapped_classes import ORM_DECLARATIONS, module_name
 
         names: Set[str] = set()
         returning: List[Tuple[str, str, List[str]]] = []
@@ -860,7 +858,7 @@ class ProjectSummaries:
         for name, entry in mapped.get("classes", {}).items():
             if entry.get("query_attrs") or self._returns_queries(path, entry.get("meta")):
                 names.add(name)  # `Model.q`: a lookup name (`lookup_names`)
-            if any(entry.get(kind) for kind in _ORM_DECLARATIONS):
+            if any(entry.get(kind) for kind in ORM_DECLARATIONS):
                 # A model class, and its module: importing either is evidence for the lint
                 # gate (`import_evidence.py`), so such a module is linted.
                 names.add(name)
@@ -889,7 +887,7 @@ class ProjectSummaries:
             return known[path]
         from pathlib import PurePath
 
-        from .mapped_classes import _module_name as module_name
+        from .mapped_classes import module_name
 
         found = known[path] = [module_name(path)]
         known = self.outside.digests if self.outside is not None else {}
