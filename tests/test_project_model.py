@@ -2,22 +2,11 @@
 over the call graph (what `project/facts.py` and `project/summaries.py` answer)."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
-from typing import Dict
 
 from session_lint.project.summaries import AMBIENT, is_test_path
 from session_lint.project_index import ProjectIndex, decode_scan, encode_scan, scan_source
-
-
-def project(tmp_path: Path, files: Dict[str, str]) -> ProjectIndex:
-    paths = []
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-        paths.append(path)
-    return ProjectIndex.scan(paths)
+from tests.test_mapped_classes import project  # the same small-project builder
 
 
 def summary(index: ProjectIndex, tmp_path: Path, module: str, qualname: str):
