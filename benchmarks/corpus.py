@@ -325,8 +325,13 @@ def read_verdicts(path: Path = VERDICTS) -> List[Dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for number, row in enumerate(rows, start=2):
+        if None in row:  # more fields than the header: a reason with a comma left unquoted
+            raise SystemExit(f"{path}:{number}: {len(row) - 1 + len(row[None])} fields for {len(row) - 1} columns; "
+                             "quote the reason")
         if row.get("verdict") not in ("true", "false"):
             raise SystemExit(f"{path}:{number}: verdict must be `true` or `false`, not {row.get('verdict')!r}")
+        if not (row.get("round") or "1").isdigit():
+            raise SystemExit(f"{path}:{number}: round must be a number, not {row.get('round')!r}")
     return rows
 
 
