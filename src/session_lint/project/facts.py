@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..rule import SQLALCHEMY_EVIDENCE as _SQLALCHEMY_EVIDENCE
+from .newer_syntax import parse_module
 
 FactsJSON = Dict[str, object]
 
@@ -60,6 +61,9 @@ MEMBER_SESSION_NAMES = frozenset({
     "_sa_session",
 })
 SESSION_TYPES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
+# Module-level `name = sessionmaker(...)`: `name()` makes a new session (a scoped_session's call
+# returns the thread's shared one, which the function does not own).
+SESSION_FACTORIES = frozenset({"sessionmaker", "async_sessionmaker"})
 VIEW_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route"})
 # Calls that take a function to run later as a job or in a thread.
 JOB_TAKERS = frozenset({
@@ -72,9 +76,8 @@ _JOB_CLASSES = frozenset({"Job"})
 
 def scan_facts(text: str) -> Optional[FactsJSON]:
     """The module's facts, or None when `ast` cannot read it (the lint pass reports that)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_module(text)
+    if tree is None:
         return None
     return _ModuleScanner(text).scan(tree)
 
@@ -102,10 +105,21 @@ class _ModuleScanner:
         # Module-level `name = callee(...)`: name -> the callee's dotted name.
         self.assigned: Dict[str, str] = {}
         self.query_property: List[str] = []
+        self.session_makers: FrozenSet[str] = frozenset()
+
+    def _session_makers(self) -> FrozenSet[str]:
+        """Names whose call makes a session that `_makes_session` cannot tell by its spelling:
+        `from sqlmodel import Session as SMSession`, `Factory = sessionmaker(engine)`."""
+        imported = {name for name, (module, original, _) in self.imports.items()
+                    if original in ("Session", "AsyncSession")
+                    and str(module).split(".")[0] in ("sqlalchemy", "sqlmodel")}
+        made = {name for name, callee in self.assigned.items() if callee.rpartition(".")[2] in SESSION_FACTORIES}
+        return frozenset(imported | made)
 
     def scan(self, tree: ast.Module) -> FactsJSON:
         for statement in tree.body:
             self._top_level(statement)
+        self.session_makers = self._session_makers()
         self._walk(tree)
         return {
             "imports": self.imports,
@@ -140,6 +154,7 @@ class _ModuleScanner:
                     continue
                 scanner = _FunctionScanner(node, None)
                 scanner.module_evidence = self.evidence
+                scanner.session_makers = self.session_makers
                 if qualname is not None:
                     scanners.append((scanner, qualname))
                     scanner.qualname = qualname
@@ -304,8 +319,13 @@ class _FunctionScanner:
         self.yields_session = False
         self.commits_local = False  # commits a session it made itself (a dependency's own)
         self.local_sessions: Set[str] = set()
+        self.session_makers: FrozenSet[str] = frozenset()  # the module's (see _ModuleScanner)
         # Names bound in the function: `seen.add(x)` on a local set is no session.
         self.locals: Set[str] = set()
+
+    def _makes_session(self, value: ast.AST) -> bool:
+        return _makes_session(value) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                                          and value.func.id in self.session_makers)
 
     def scan(self) -> Dict[str, object]:
         function = self.function
@@ -327,7 +347,7 @@ class _FunctionScanner:
                 self._assignment(node.target.id, node.value)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
-                    if isinstance(item.optional_vars, ast.Name) and _makes_session(item.context_expr):
+                    if isinstance(item.optional_vars, ast.Name) and self._makes_session(item.context_expr):
                         self.local_sessions.add(item.optional_vars.id)
         for node in body_nodes:
             if isinstance(node, ast.Call):
@@ -451,7 +471,7 @@ class _FunctionScanner:
                 if slot is not None and not _opens_inner_transaction(value):
                     self.transactions[name] = slot
                 return
-            if _makes_session(value):
+            if self._makes_session(value):
                 self.local_sessions.add(name)
                 return
             if method in NONE_ABLE or _is_get(value):
@@ -547,7 +567,7 @@ class _FunctionScanner:
             value = value.args[1]  # `return cast("Session", self._session_maker())`
         if isinstance(value, ast.Call):
             method = value.func.attr if isinstance(value.func, ast.Attribute) else None
-            if _makes_session(value) or _makes_session_through_cast(value):
+            if self._makes_session(value) or _makes_session_through_cast(value):
                 self.returns.add("session")
             elif method in NONE_ABLE:
                 self.returns.add("none")
@@ -839,9 +859,8 @@ def structure_facts(text: str) -> Optional[FactsJSON]:
     """`inert_facts(scan_facts(text))`, without walking what only the session facts need:
     the statements are followed (functions, classes, imports live only there), the
     expressions are not. None when `ast` cannot read the module."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_module(text)
+    if tree is None:
         return None
     scanner = _ModuleScanner(text)
     for statement in tree.body:

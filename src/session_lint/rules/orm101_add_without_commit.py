@@ -57,6 +57,9 @@ class AddWithoutCommit(Rule):
         if work.helper is not None:
             return (f"`{work.helper.name}()` adds to `{session}` without committing it, and {why}, "
                     "so what it added is discarded")
+        if work.method == "savepoint":
+            return (f"`{context.source_of(work.call)}` only releases a savepoint into `{session}`'s "
+                    f"transaction, which is never committed: {why}, so what the savepoint saved is discarded")
         what = f"`{session}.{work.method}()`"
         return f"{what} is never committed: {why}, so {_what_is_lost(work, context)}"
 

@@ -29,10 +29,11 @@ class Origin(str, Enum):
     GLOBAL = "global"  # a module-level session object: nobody in particular
     MEMBER = "member"  # `self.<attribute>` of an object that keeps its session: it outlives the method
     TRANSACTION = "transaction"  # `t` in `t = session.begin()`: stands for the session's transaction
+    SAVEPOINT = "savepoint"  # `t` in `t = session.begin_nested()`: its commit() only releases the savepoint
 
 
 WITH, LOCAL, PARAM, FRAMEWORK, GLOBAL = Origin.WITH, Origin.LOCAL, Origin.PARAM, Origin.FRAMEWORK, Origin.GLOBAL
-MEMBER, TRANSACTION = Origin.MEMBER, Origin.TRANSACTION
+MEMBER, TRANSACTION, SAVEPOINT = Origin.MEMBER, Origin.TRANSACTION, Origin.SAVEPOINT
 
 _ASYNC_SESSION_ANNOTATIONS = names.ASYNC_SESSION_CLASSES | frozenset({
     "sqlalchemy.ext.asyncio.async_scoped_session",

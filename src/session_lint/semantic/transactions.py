@@ -14,7 +14,7 @@ from .enclosing import calls_in
 from .flow import RAISE, RETURN, State
 from .session_flow import SessionFlow
 from .scopes import Binding, dotted_name
-from .sessions import TRANSACTION, Creation, SessionRef
+from .sessions import SAVEPOINT, TRANSACTION, Creation, SessionRef
 from .tree import SCOPE_BOUNDARY, iter_children
 from .nodes import is_method_call, method_name
 from .project_calls import ProjectCalls
@@ -51,6 +51,7 @@ _CONNECTION_TRANSACTION_METHODS = frozenset({"begin", "begin_nested", "commit", 
 # `t = session.begin()` / `session.get_transaction()`: `t.commit()` / `t.rollback()` /
 # `t.close()` end the session's transaction (close() rolls it back).
 _TRANSACTION_GETTERS = frozenset({"begin", "get_transaction"})
+_SAVEPOINT_GETTERS = frozenset({"begin_nested", "get_nested_transaction"})
 _TRANSACTION_ENDS = frozenset({"commit", "rollback", "close"})
 # `with pytest.raises(...)`, `self.assertRaises(...)`, SQLAlchemy's `expect_raises(...)`: the
 # block is expected to fail, and work it touches is on an error path.
@@ -183,6 +184,8 @@ class TransactionAnalysis:
                     continue
                 if self.model.sessions.session_of(func.value) is not None:
                     scopes_with_work[owner] = None
+            elif isinstance(func, cst.Attribute) and func.attr.value == "commit" and self._releases_savepoint(func.value):
+                scopes_with_work[tree.owner_of(call)] = None
         # Functions whose work is done by project helpers they call.
         project = self.model.get(ProjectCalls)
         if project.summaries is not None:
@@ -199,6 +202,10 @@ class TransactionAnalysis:
         found.extend(work for work in self._left_to_callers() if work.call not in reported)
         found.sort(key=lambda work: self.model.line_of(work.call))
         return found
+
+    def _releases_savepoint(self, node: cst.BaseExpression) -> bool:
+        transaction = self.model.sessions.transaction_of(node)
+        return transaction is not None and transaction[0] in _SAVEPOINT_GETTERS
 
     def _left_to_callers(self) -> Iterator[UnsavedWork]:
         """A helper or model method that adds to the application's session and leaves the
@@ -529,7 +536,8 @@ class _UnsavedWorkFlow(SessionFlow):
         # A request handler, a command or a job: the framework's session is not committed after it.
         self.ends_framework_session = self.is_view or self.is_command or self.is_job
         self.helpers: Dict[cst.Call, "Summary"] = {}
-        self.helper_keys: Dict[cst.Call, str] = {}  # the session a helper call leaves work in
+        # The session a helper call (or a savepoint's commit) leaves work in.
+        self.helper_keys: Dict[cst.Call, str] = {}
         self._framework: Optional[SessionRef] = None
         self.scope_name = owner.name.value if isinstance(owner, cst.FunctionDef) else "<module>"
         self.refs: Dict[str, SessionRef] = {}
@@ -594,11 +602,15 @@ class _UnsavedWorkFlow(SessionFlow):
         if ref is not None:
             return ref
         transaction = self.model.sessions.transaction_of(node)
-        # A savepoint's commit() releases the savepoint only: the outer transaction goes on.
-        if transaction is None or transaction[0] not in _TRANSACTION_GETTERS:
+        if transaction is None:
             return None
         session = transaction[1]
-        return SessionRef(session.key, node.value, TRANSACTION, session.creation, session.binding)  # type: ignore[attr-defined]
+        # A savepoint's commit() releases the savepoint only: the outer transaction goes on.
+        origin = TRANSACTION if transaction[0] in _TRANSACTION_GETTERS else \
+            SAVEPOINT if transaction[0] in _SAVEPOINT_GETTERS else None
+        if origin is None:
+            return None
+        return SessionRef(session.key, node.value, origin, session.creation, session.binding)  # type: ignore[attr-defined]
 
     def _apply(self, event: SessionEvent, state: State) -> State:
         ref = event.session
@@ -607,6 +619,8 @@ class _UnsavedWorkFlow(SessionFlow):
         if ref.origin == TRANSACTION:
             # The session's transaction ends (close() rolls it back), or goes to someone who may end it.
             return _drop(state, key) if method in _TRANSACTION_ENDS or method == "handoff" else state
+        if ref.origin == SAVEPOINT:
+            return self._savepoint_released(event, state)
         if (method in WORK_METHODS and not _attaches_clean(event.node)
                 or method == "execute" and is_write_statement(self.model, event.node)):
             if any(key in keys for keys in self.autocommit) or not self._tracked(ref):
@@ -654,6 +668,27 @@ class _UnsavedWorkFlow(SessionFlow):
         if node is not None and self.ends_framework_session:
             state = self._framework_helpers(node, state)
         return state
+
+    def _savepoint_released(self, event: SessionEvent, state: State) -> State:
+        """`t.commit()` of `t = session.begin_nested()`: what the savepoint holds (rows a
+        helper wrote through `session.connection()`, say) joins the session's transaction,
+        which must still be committed. Pending only when nothing else of the session is (the
+        pending add already tells the loss), and not inside `with session.begin():`."""
+        call = event.node
+        if event.method != "commit" or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return state
+        transaction = self.model.sessions.transaction_of(call.func.value)
+        if transaction is None:
+            return state
+        session = transaction[1]
+        key = session.key
+        if any(fact[0] == key for fact in state) or any(key in keys for keys in self.autocommit) \
+                or not self._tracked(session):
+            return state
+        self.refs[key] = session
+        self.methods[call] = "savepoint"
+        self.helper_keys[call] = key  # the call's receiver is the savepoint, not the session
+        return state | {(key, call, False)}
 
     def _handoff_effect(self, event: SessionEvent) -> Union[None, str, Tuple[cst.Call, "Summary"]]:
         """What the project function the session is passed to does with it: "keep" (it only
@@ -755,7 +790,7 @@ class _UnsavedWorkFlow(SessionFlow):
         # Work added inside the try either failed or is the error path's business (ORM401);
         # work from before the try stays pending unless the try tried to commit it.
         committed = {event.session.key for stmt in body for event in self.analysis.events_in(stmt, self.resolve)
-                     if event.method in SETTLE_METHODS}
+                     if event.method in SETTLE_METHODS and event.session.origin != SAVEPOINT}
         return frozenset(fact for fact in at_try_start if fact[0] not in committed)
 
     def on_exit(self, state: State, how: str, node: Optional[cst.CSTNode]) -> None:

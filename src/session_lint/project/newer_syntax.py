@@ -1,0 +1,57 @@
+"""Read a module with `ast` when the running interpreter is older than the code.
+
+The project index reads every module with CPython's `ast`, whose grammar is the running
+interpreter's; libcst, which the rules use, reads newer syntax too. The case that matters
+in practice is PEP 701 (Python 3.12): an f-string whose expressions hold a backslash or the
+same quote (`f"{'\\n'.join(rows)}"`) is a SyntaxError for Python 3.11's `ast`, and the
+module would be left out of the project model without a word while its findings are still
+reported (issue 18: qualicharge's `routers/static.py`, read on 3.11, lost the FastAPI
+dependency of its handlers). Such a module is read again with every f-string replaced by a
+plain string of the same lines: no fact the index keeps comes from inside an f-string.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from typing import Optional
+
+_UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def parse_module(text: str) -> Optional[ast.Module]:
+    """`ast.parse(text)`, or, when that fails on an interpreter older than 3.12, the same
+    module with its f-strings blanked out; None when neither reads it."""
+    try:
+        return ast.parse(text)
+    except _UNREADABLE as error:
+        if sys.version_info >= (3, 12) or not isinstance(error, SyntaxError):
+            return None
+    blanked = _without_f_strings(text)
+    if blanked is None:
+        return None
+    try:
+        return ast.parse(blanked)
+    except _UNREADABLE:
+        return None
+
+
+def _without_f_strings(text: str) -> Optional[str]:
+    if "f'" not in text and 'f"' not in text and "F'" not in text and 'F"' not in text:
+        return None  # the failure is elsewhere: libcst has nothing to offer
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(text)
+    except Exception:  # libcst's parser raises its own error types, and more on odd input
+        return None
+
+    class _Blank(cst.CSTTransformer):
+        def leave_FormattedString(self, original_node: cst.FormattedString,
+                                  updated_node: cst.FormattedString) -> cst.BaseExpression:
+            lines = module.code_for_node(original_node).count("\n")
+            return cst.SimpleString('"""' + "\n" * lines + '"""' if lines else '""')
+
+    try:
+        return module.visit(_Blank()).code
+    except Exception:
+        return None
