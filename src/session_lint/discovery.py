@@ -9,7 +9,7 @@ import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .config import PROJECT_MARKERS
 from .engine import MAX_FILE_BYTES, not_a_regular_file, read_source
@@ -347,8 +347,10 @@ class _Walker:
         self.limit = limit
         self.root = os.path.realpath(settings.root)
         patterns = settings.exclude + settings.extend_exclude
-        self.excludes = gitignore_spec(patterns)
         self.by_name = _NameExcludes.of(patterns)
+        # Plain names (the defaults) need no gitignore spec: pathspec is not even imported
+        # for them (11 ms of a 0.5 s run over the standard library).
+        self.excludes = gitignore_spec(patterns) if self.by_name is None else None
         self.gitignores = _GitIgnores(lambda path, note: discovery.warnings.append((path, note)))
         self.seen: Set[str] = set()
 
@@ -366,7 +368,9 @@ class _Walker:
         if self.by_name is not None:
             return self.by_name.excluded(prefix, name)
         suffix = "/" if is_dir else ""
-        return self.excludes.match_file(prefix + name + suffix) or self.excludes.match_file(name + suffix)
+        excludes = self.excludes
+        assert excludes is not None  # built whenever by_name is None
+        return excludes.match_file(prefix + name + suffix) or excludes.match_file(name + suffix)
 
     def named_excluded(self, path: Path, is_dir: bool) -> bool:
         """--force-exclude: is a path named on the command line excluded? Judged as the walk
@@ -558,11 +562,37 @@ def project_files(settings: Settings, linted: Sequence[Path] = (), arguments: Se
     if not any(_exists(root / marker) for marker in PROJECT_MARKERS):
         return []
     try:
-        if any(root.is_relative_to(Path(argument).resolve()) for argument in arguments):
+        # Only a directory can hold the root (a file or a missing path cannot): a run naming
+        # 970 files resolved each of them for nothing.
+        if any(root.is_relative_to(Path(argument).resolve()) for argument in arguments if os.path.isdir(argument)):
             return []  # `session-lint .`: every file of the project is linted anyway
-        if any(not path.resolve().is_relative_to(root) for path in linted):
+        if any(not _inside(real, str(root)) for real in _real_paths(linted)):
             return []
     except (OSError, RuntimeError):
         return []
     found = collect_files([str(root)], settings, limit=MAX_INDEX_FILES).files
     return found[:MAX_INDEX_FILES]
+
+
+def _real_paths(paths: Sequence[Path]) -> Iterator[str]:
+    """`str(path.resolve())` of each path, resolving each directory once: a file that is no
+    symbolic link is its directory's real path plus its name (`..` in the directory is left
+    to `realpath`, which follows links before it goes up, as `resolve` does)."""
+    directories: Dict[str, str] = {}
+    for path in paths:
+        text = os.fspath(path)
+        head, name = os.path.split(text)
+        if not name or name in (".", "..") or os.path.islink(text):
+            yield os.path.realpath(text)
+            continue
+        real = directories.get(head)
+        if real is None:
+            real = directories[head] = os.path.realpath(head)
+        yield os.path.join(real, name)
+
+
+def _inside(real: str, root: str) -> bool:
+    """`Path(real).is_relative_to(root)` for two absolute, normalised paths (without a
+    `PurePath` made for each of hundreds of files)."""
+    real, root = os.path.normcase(real), os.path.normcase(root)
+    return real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequ
 
 from .cache import ResultCache, SourceStatus, content_digest, digest_key, recordable, run_key, source_status
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
-from .engine import LintResult, lint_source, read_source, stat_source
+from .engine import LintResult, lint_source, read_source, stat_source, stopped_by_gate
 from .project_index import (FactoryInfo, KnownProjectIndex, ProjectIndex, decode_scan, detached, encode_scan,
                             index_code_fingerprint, moved_lines, same_scan, scan_source, scanner_fingerprint)
 from .settings import Settings, ignored_for_file
@@ -623,7 +623,7 @@ def _lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Se
     sources.remember(names)
     sources.release(names)
     job = Job(tuple(rules), settings, index)
-    if jobs <= 1 or len(pending) < 4:
+    if jobs <= 1 or len(pending) < _MIN_POOL_FILES:
         results.extend(_lint_here(pending, job, tell))
     else:
         results.extend(_lint_in_pool(pending, job, jobs, tell))
@@ -729,6 +729,8 @@ def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
 # less than _MIN_CHUNK_COST, about 50 ms of parsing, so that the round trip to a worker
 # stays a small part of it.
 _CHUNKS_PER_WORKER = 4
+# Fewer files than this are linted in this process: a pool's start costs more.
+_MIN_POOL_FILES = 4
 _MIN_CHUNK_COST = 32 * 1024
 # A file without the evidence every rule requires is decoded and searched, not parsed: a
 # small fraction of the cost of parsing it.
@@ -787,18 +789,33 @@ def _scan_in_pool(items: List[Item], jobs: int) -> Dict[str, Dict[str, FactoryIn
     """What the project index finds in each file, scanned by worker processes. A chunk
     that fails (a worker died, a scan raised) is left out: the caller scans those files
     itself, which reports a scan's error as it always did."""
+    # What a scan imports, imported before the workers are forked (each imported it again).
+    from .project import facts, summaries  # noqa: F401
+
     return _by_chunks_in_pool(_scan_chunk, items, jobs)
 
 
 def _by_chunks_in_pool(work: Callable[[Sequence[Item]], list], items: List[Item], jobs: int) -> dict:
-    """`work` over chunks of `items` of about equal size in worker processes, its answers
-    (name, value) merged; a chunk that fails is left out."""
+    """`work` over chunks of `items` of about equal size in `jobs` processes, this one
+    included, its answers (name, value) merged; a chunk that fails is left out."""
     jobs = min(jobs, _max_workers())
     chunks = _chunks(items, [len(data) for _, data in items], jobs)
     found: dict = {}
-    with _pool(min(jobs, len(chunks)), None) as pool:
+    with _pool(max(1, min(jobs - 1, len(chunks))), None) as pool:
         futures, _ = _submit(pool, work, chunks)
+        # This process takes the chunks from the end (the cheapest) while the workers take
+        # them from the front, until they meet: it does not wait idle, and one worker fewer
+        # is started (the standard library at -j2: about 0.04 s of CPU less, 0.6 s in all).
+        for chunk, future in reversed(futures):
+            if not future.cancel():
+                break  # a worker has it: so have they every chunk before it
+            try:
+                found.update(work(chunk))
+            except Exception:  # the scan's own error, as in a worker
+                continue
         for _, future in futures:
+            if future.cancelled():
+                continue  # done here
             try:
                 found.update(future.result())
             except Exception:  # BrokenProcessPool, or the scan's own error
@@ -868,6 +885,15 @@ def _lint_in_pool(items: List[Item], job: Job, jobs: int, tell: Progress = _no_p
 
     if not _workers_can_run(job):
         return _lint_here(items, job, tell)
+    items_given = items
+    # The gate here first: the files it stops need no worker, and where it stops nearly all
+    # (a project without SQLAlchemy: the standard library's 970 files, 0.04 s of gate) the
+    # pool's start and the results' way back cost more than their lint.
+    outputs, items = _stopped_here(items, job)
+    tell(len(outputs))
+    if len(items) < _MIN_POOL_FILES:
+        outputs.extend(_lint_here(items, job, tell))
+        return _in_given_order(outputs, items_given)
     jobs = min(jobs, _max_workers())
     parsed = _parsed(items, job)
     if any(parsed) and forks_workers():
@@ -877,7 +903,6 @@ def _lint_in_pool(items: List[Item], job: Job, jobs: int, tell: Progress = _no_p
         for rule in job.rules:
             real_rule(rule)
     chunks = _chunks(items, _costs(items, parsed), jobs)
-    outputs: List[Output] = []
     failed: List[Item] = []
     # What building the project index freed would otherwise stay in every forked worker.
     _return_free_memory()
@@ -894,11 +919,28 @@ def _lint_in_pool(items: List[Item], job: Job, jobs: int, tell: Progress = _no_p
     if failed:
         outputs.extend(_isolate_crashes(failed, job))
         tell(len(failed))
-    # In the order the files were given, as a run in one process gives them: warnings and
-    # tracebacks are reported in this order.
+    return _in_given_order(outputs, items_given)
+
+
+def _in_given_order(outputs: List[Output], items: Sequence[Item]) -> List[Output]:
+    """In the order the files were given, as a run in one process gives them: warnings and
+    tracebacks are reported in this order."""
     given = {name: position for position, (name, _) in enumerate(items)}
     outputs.sort(key=lambda output: given.get(output[0], 0))
     return outputs
+
+
+def _stopped_here(items: Sequence[Item], job: Job) -> Tuple[List[Output], List[Item]]:
+    """The results of the files the evidence gate stops, and the files it lets through."""
+    stopped: List[Output] = []
+    admitted: List[Item] = []
+    for path, data in items:
+        result = stopped_by_gate(data, path, job.rules, job.index)
+        if result is None:
+            admitted.append((path, data))
+        else:
+            stopped.append((path, result))
+    return stopped, admitted
 
 
 def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:

@@ -434,6 +434,8 @@ def fingerprint_items(facts: Dict[str, dict],
 def _row_classes(summaries: "ProjectSummaries") -> Iterator[Tuple[object, ...]]:
     """The class of the row each function returns, of the rows of a list it fills, resolved
     (through the functions whose call it returns, too): a caller's loop item is of that class."""
+    if not _names_row_classes(summaries.facts):
+        return
     classes = project_classes(summaries)
     for path in sorted(summaries.facts):
         for qualname, info in sorted(summaries.facts[path]["functions"].items()):
@@ -467,6 +469,7 @@ def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
     names: Set[str] = set()
     owners: Set[ClassKey] = set()
     classes = project_classes(summaries)
+    rows = _names_row_classes(summaries.facts)
     for path, module in summaries.facts.items():
         for qualname, info in module["functions"].items():
             if info.get("picks") or info.get("rows_entity") or info.get("page") or info.get("annotated_query"):
@@ -477,17 +480,18 @@ def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
                     # `from app.plugins import seen` then `seen.search(...)`: a module whose
                     # function returns a page (only these: module names are common words)
                     names.add(module_name(path))
-            elif _may_return_rows_of_a_class(info) and (
+            elif rows and _may_return_rows_of_a_class(info) and (
                     classes.row_class((path, qualname)) or classes.items_class((path, qualname))):
                 # `build = build_to_compare(package)`: a row of a known class, whose lazy
                 # relationships a caller's loop may read (the function's name alone: many
                 # model classes have such a method, which makes no module that imports
                 # them worth reading)
                 names.add(qualname.rpartition(".")[2])
-    for path, module in summaries.facts.items():
-        for name in module.get("classes", {}):
-            if classes.has_query_attribute((path, name)):
-                names.add(name)  # `PreMember.q.all()`: a query attribute that is no `.query`
+    if _declares_query_attributes(summaries.facts):
+        for path, module in summaries.facts.items():
+            for name in module.get("classes", {}):
+                if classes.has_query_attribute((path, name)):
+                    names.add(name)  # `PreMember.q.all()`: a query attribute that is no `.query`
     if not owners:
         return names
     for path, module in summaries.facts.items():
@@ -507,3 +511,33 @@ def lookup_names(summaries: "ProjectSummaries") -> Set[str]:
                     if found is not None:
                         pending.append(found)
     return names
+
+
+def _declares_query_attributes(facts: Dict[str, dict]) -> bool:
+    """Can `has_query_attribute` be true of any class? Only a `mapped` entry (a relevant
+    module's: an outside module's inert facts have none) gives a class a query attribute
+    other than `query`, or names a metaclass; without one, asking class by class resolves
+    every base of every class for nothing (the standard library's tkinter, socketserver...)."""
+    for module in facts.values():
+        mapped = module.get("mapped") or {}
+        if mapped.get("metas"):
+            return True
+        for entry in mapped.get("classes", {}).values():
+            if entry.get("meta") or any(attribute != "query" for attribute in entry.get("query_attrs", ())):
+                return True
+    return False
+
+
+def _names_row_classes(facts: Dict[str, dict]) -> bool:
+    """Can `row_class` or `items_class` name a class for any function? The class comes from
+    a relevant function's own query of one (`row_entity`, `rows_entity`) or a class it fills
+    a list with (`filled_rows` other than a call); the calls between only pass it on, and an
+    outside module's inert functions have none of these. Without one, the calls were
+    resolved for nothing, through modules whose facts are read for it (the standard
+    library: 0.08 s in `lookup_names` and as much in the fingerprint, tkinter's modules)."""
+    for module in facts.values():
+        for info in module["functions"].values():
+            if info.get("row_entity") or info.get("rows_entity") \
+                    or any(not kind.startswith("call:") for kind in info.get("filled_rows") or ()):
+                return True
+    return False
