@@ -22,7 +22,8 @@ bulk of the cache) is kept by content digest in a second file, scans-v1.json, re
 a run that builds the index; a third table, "indexes", maps the state of a project's files
 (every path with its status, and the code of the index) to the index's fingerprint, so
 that a run in which nothing changed neither reads the scans nor builds the summaries. The
-last index built is kept whole in index-v1.pickle (HMAC-checked before it is unpickled), for
+last index built is kept in index-v1.pickle (HMAC-checked before anything of it is unpickled;
+its modules' facts and summaries are unpickled when a run first reads them), for
 a run over the same files that must lint (other rules, the flake8 plugin's workers) and, by
 its scans of the files whose status did not change, for a run after an edit. A file modified less than _RACY_SECONDS
 before it was read is not recorded: a second write within the file system's timestamp
@@ -51,9 +52,11 @@ _RESULTS = f"results-v{_FORMAT}.json"
 _SCANS = f"scans-v{_FORMAT}.json"
 # The last project index built with this cache, pickled: a run over the same files in the
 # same state (the flake8 plugin's workers, a run with other rules) loads it instead of
-# building it. Checked with the HMAC before it is unpickled.
+# building it. Checked with the HMAC before it is unpickled. Its modules' facts and large
+# tables are pickled apart and unpickled when a run first reads them (project/kept_parts.py;
+# the magic line names that layout: a file of the earlier one is a miss, then replaced).
 _INDEX = f"index-v{_FORMAT}.pickle"
-_INDEX_MAGIC = b"session-lint project index\n"
+_INDEX_MAGIC = b"session-lint project index in parts\n"
 # Index fingerprints kept per cache (one per set of files linted with it: a project, a
 # subdirectory, pre-commit's batches); the least recently used go first.
 _MAX_INDEXES = 32
@@ -426,14 +429,15 @@ class ResultCache:
         if not hmac.compare_digest(mac, expected):
             return None
         import gc
-        import pickle
+
+        from .project import kept_pickle
 
         # Unpickling a large index allocates a million small objects: with the collector on,
         # its full collections took 2 s of a 2.3 s load on the standard library.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return pickle.loads(payload)
+            return kept_pickle.loads(payload)
         except Exception:  # signed by this user's key, but written by another version, say
             return None
         finally:
@@ -445,12 +449,13 @@ class ResultCache:
         if not self.usable or len(state) != 64:
             return
         import gc
-        import pickle
+
+        from .project import kept_pickle
 
         enabled = gc.isenabled()
         gc.disable()
         try:
-            payload = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = kept_pickle.dumps(index)
         except Exception:
             return
         finally:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from .project.kept_parts import as_part, module_part
 from .rule import SQLALCHEMY_EVIDENCE
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     # helper that adds is one: it imports the helper's name).
     if not is_test_path(path) or path.endswith("__init__.py"):
         if is_relevant_text(text):
-            found.facts = scan_facts(text)
+            found.facts = as_part(scan_facts(text))
         else:
             # What decides later whether the project makes it relevant (it imports a name
             # that matters, or calls a method of that name), and whether a decorator of it
@@ -347,6 +348,10 @@ def encode_scan(found: Dict[str, FactoryInfo]) -> object:
     """`scan_source`'s answer as JSON values, for the cache (the path is the cache's key)."""
     factories = [[info.kind, info.name, [list(pair) for pair in info.options], info.line] for info in found.values()]
     facts = getattr(found, "facts", None)
+    if facts is not None:
+        # A copy: the facts of a kept index are read when first used (`kept_parts`), and
+        # JSON's C encoder takes a dict's size without asking it.
+        facts = dict(facts)
     encoded = {"factories": factories, "facts": facts}
     digest = getattr(found, "digest", None)
     if digest is not None:
@@ -375,7 +380,7 @@ def decode_scan(data: object, path: str) -> ModuleScan:
     if not isinstance(data, list):
         raise ValueError("not a list of factories")
     found = ModuleScan()
-    found.facts = facts
+    found.facts = as_part(facts)
     found.digest = digest
     if digest is not None:
         found.reaches, found.commits = reaches, commits
@@ -458,12 +463,32 @@ class ProjectIndex:
         self._order: Dict[str, int] = order if order is not None else {
             path: rank for rank, path in enumerate([*map(str, self._facts), *(outside.digests if outside else ())])}
         self._summaries: Optional["ProjectSummaries"] = None
-        self._by_suffix: Dict[str, List[Path]] = {}
+        # Every module by each tail of its dotted path ("a/b/c", "b/c", "c"), kept in one part
+        # per module name (`_suffix_part`): a kept index loads those the imports asked about.
+        self._by_suffix: Dict[str, Dict[str, List[Path]]] = {}
         others = sorted((set(present) | set(outside_paths)) - set(self._facts))
         for path in {**self._entries, **self._facts, **dict.fromkeys(others)}:
             parts = path.with_suffix("").parts
             for length in range(1, len(parts) + 1):
-                self._by_suffix.setdefault("/".join(parts[-length:]), []).append(path)
+                suffix = "/".join(parts[-length:])
+                self._suffix_part(suffix).setdefault(suffix, []).append(path)
+
+    def _suffix_part(self, suffix: str) -> Dict[str, List[Path]]:
+        """The part of `_by_suffix` that holds `suffix`: by its module's name (a package's
+        for `pkg/__init__`), so that `x/b` and `x/b/__init__` are found in one part."""
+        head, _, name = suffix.rpartition("/")
+        if name == "__init__" and head:
+            name = head.rpartition("/")[2]
+        return module_part(self._by_suffix, name)
+
+    def __getstate__(self) -> dict:
+        # Where an import's module files are, remembered only to answer faster (and pure:
+        # computed from `_by_suffix`, `_present` and `_entries`): not kept with the index (2 MB
+        # of the 2,491-file project's kept index), found again for what a run asks.
+        state = dict(self.__dict__)
+        state.pop("_module_cache", None)
+        state.pop("_file_names_cache", None)
+        return state
 
     @classmethod
     def scan(cls, paths: Iterable[Path], read=None) -> "ProjectIndex":
@@ -593,7 +618,7 @@ class ProjectIndex:
 
     def _module_files(self, importer: Optional[str], module: str, level: int) -> List[Path]:
         key = (importer, module, level)
-        cache = self.__dict__.setdefault("_module_cache", {})
+        cache = self.__dict__.setdefault("_module_cache", {})  # not kept (`__getstate__`)
         if key not in cache:
             cache[key] = self._find_module_files(importer, module, level)
         return cache[key]
@@ -612,7 +637,8 @@ class ProjectIndex:
             return [target.with_suffix(".py"), target / "__init__.py"]
         if not relative:
             return []
-        matches = self._by_suffix.get(relative, []) + self._by_suffix.get(relative + "/__init__", [])
+        matches = self._suffix_part(relative).get(relative, []) + \
+            self._suffix_part(relative + "/__init__").get(relative + "/__init__", [])
         if len(matches) > 1 and importer is not None:
             # A script's own directory comes first on `sys.path`: `import data` next to it.
             here = Path(importer).resolve().parent / relative
@@ -693,7 +719,7 @@ class ProjectIndex:
         return str(key) if key in self._facts else None
 
     def _module_file_names(self, importer: str, module: str, level: int) -> List[str]:
-        known = self.__dict__.setdefault("_file_names_cache", {})
+        known = self.__dict__.setdefault("_file_names_cache", {})  # not kept (`__getstate__`)
         key = (importer, module, level)
         if key not in known:
             known[key] = [str(path) for path in self._module_files(importer, module, level)
@@ -705,8 +731,8 @@ class ProjectIndex:
         of a Flask-SQLAlchemy object, a scoped session registry, a module-level session?"""
         # Asked for every session a function names, in every round of the summaries (32,000
         # times on a 2,500-file project, a quarter of building its summaries): remembered.
-        known = self.__dict__.setdefault("_ambient_cache", {})
-        key = (importer, dotted)
+        known = module_part(self.__dict__.setdefault("_ambient_cache", {}), importer)
+        key = dotted
         if key not in known:
             known[key] = self._find_ambient(importer, dotted)
         return known[key]

@@ -53,8 +53,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+
+from .kept_parts import PartDict, as_part, kept_apart, module_part
 
 AMBIENT = "ambient"
 FunctionKey = Tuple[str, str]  # (file path, "name" or "Class.method")
@@ -103,6 +105,15 @@ class Summary:
     @property
     def name(self) -> str:
         return self.key[1].rpartition(".")[2]
+
+
+class _PendingSummary(Summary):
+    """A summary of a kept index not yet read (`kept_parts.kept_apart`)."""
+
+    __slots__ = ()
+
+
+kept_apart(Summary, _PendingSummary, tuple(field.name for field in fields(Summary)))
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,7 @@ class OutsideModules:
             from .facts import scan_facts
 
             text = self.text(path)
-            found = scan_facts(text) if text is not None else None
+            found = as_part(scan_facts(text)) if text is not None else None
             self._full[path] = found
             if found is not None and self.on_facts is not None:
                 self.on_facts(path, found)
@@ -212,6 +223,7 @@ class OutsideModules:
         for path, module in (found or {}).items():
             if path in self._full:
                 continue
+            module = as_part(module)
             self._full[path] = module
             if module is not None and self.on_facts is not None:
                 self.on_facts(path, module)
@@ -362,8 +374,11 @@ class ProjectSummaries:
         # The place of each module among the files the project was given: relevant modules are
         # summarised (and their callers listed) in that order, whenever they became relevant.
         self.order = order
-        self._resolved: Dict[Tuple[str, str, str], Optional[FunctionKey]] = {}
-        self._by_method: Dict[str, List[FunctionKey]] = {}
+        # The large tables are parts of a kept index (`kept_parts`), loaded if a run asks
+        # them; the resolutions one per module, so that a run loads those of the modules it
+        # resolves calls in.
+        self._resolved: Dict[str, Dict[Tuple[str, str], Optional[FunctionKey]]] = {}
+        self._by_method: Dict[str, List[FunctionKey]] = PartDict()
         self._callers: Optional[Dict[FunctionKey, List[CallSite]]] = None
         self._lost: Dict[FunctionKey, bool] = {}
         self._instance_returners: Optional[FrozenSet[str]] = None
@@ -391,10 +406,14 @@ class ProjectSummaries:
                         summary, line=lines[summary.line],
                         work_lines={slot: [lines[line] for line in found] for slot, found in summary.work_lines.items()})
         if self._callers is not None:
-            changed._callers = {
-                target: [CallSite(site.caller, moved[site.caller[0]][1][site.line], site.commits_after)
-                         if site.caller[0] in moved else site for site in sites]
-                for target, sites in self._callers.items()}
+            # The call sites are renumbered when asked (`callers`): the table of every call in
+            # the project is shared, not read (a kept index loads it only if a run asks).
+            renumbered = {path: dict(lines) for path, lines in self.__dict__.get("_callers_moved", {}).items()}
+            for path, (_, lines) in moved.items():
+                before = renumbered.get(path)
+                renumbered[path] = dict(lines) if before is None else {
+                    line: lines[now] for line, now in before.items()}
+            changed.__dict__["_callers_moved"] = renumbered
         classes = self.__dict__.get("_mapped_classes")
         if classes is not None:  # its answers hold no line: kept, reading the new facts
             classes = copy.copy(classes)
@@ -409,10 +428,11 @@ class ProjectSummaries:
     def resolve(self, path: str, caller: str, callee: str) -> Optional[FunctionKey]:
         """The project function that `callee` (a dotted call target written in `caller`'s
         body, in module `path`) runs; None when it is not certain."""
-        key = (path, caller, callee)
-        if key not in self._resolved:
-            self._resolved[key] = self._resolve(path, caller, callee)
-        return self._resolved[key]
+        known = module_part(self._resolved, path)
+        key = (caller, callee)
+        if key not in known:
+            known[key] = self._resolve(path, caller, callee)
+        return known[key]
 
     def _resolve(self, path: str, caller: str, callee: str) -> Optional[FunctionKey]:
         parts = callee.split(".")
@@ -588,6 +608,7 @@ class ProjectSummaries:
                 summary.work_lines.pop(slot, None)
         for name in ("_calls_cache", "_names_by_module"):  # what the rounds and the closure needed
             self.__dict__.pop(name, None)
+        self.instance_returners()  # read by a rule in every file: a kept index then reads no summary for it
 
     def _close(self, rounds: bool) -> None:
         outside = self.outside
@@ -668,8 +689,8 @@ class ProjectSummaries:
         runs the function it imports, unless a module on the way imports it under another
         name (`from .impl import g as f`: a relevant module that imports the name, or an
         outside one whose scan reached it)."""
-        known = self.__dict__.setdefault("_call_targets_cache", {})
-        key = (path, callee)
+        known = module_part(self.__dict__.setdefault("_call_targets_cache", {}), path)
+        key = callee
         if key in known:
             return known[key]
         found: Optional[Tuple[str, ...]]
@@ -882,7 +903,7 @@ class ProjectSummaries:
         """The names another module imports to reach module `path`: its own (`import
         app.crud`, `from app import crud`) and its packages' (`from pkg import lib`, then
         `lib.logging.log_event()`)."""
-        known = self.__dict__.setdefault("_module_names_cache", {})
+        known = self.__dict__.setdefault("_module_names_cache", PartDict())
         if path in known:
             return known[path]
         from pathlib import PurePath
@@ -1101,10 +1122,16 @@ class ProjectSummaries:
         no other project class defines, `<something>.<name>(...)` on receivers we cannot type."""
         if self._callers is None:
             self._callers = self._all_callers()
-        return self._callers.get(target, [])
+            self.__dict__.pop("_callers_moved", None)  # found at the lines of these facts
+        sites = self._callers.get(target, [])
+        moved = self.__dict__.get("_callers_moved")  # old line -> line now, by module (`with_lines_moved`)
+        if moved and sites:
+            sites = [CallSite(site.caller, moved[site.caller[0]][site.line], site.commits_after)
+                     if site.caller[0] in moved else site for site in sites]
+        return sites
 
     def _all_callers(self) -> Dict[FunctionKey, List[CallSite]]:
-        found: Dict[FunctionKey, List[CallSite]] = {}
+        found: Dict[FunctionKey, List[CallSite]] = PartDict()
         for path, module in self.facts.items():
             if is_test_path(path):
                 continue
@@ -1170,7 +1197,14 @@ class ProjectSummaries:
         """Names whose mention can matter to a rule: the functions, methods and classes
         whose summaries say they touch a session or return query results (a file that
         calls `log_event(...)` has a session's work in it as surely as one that calls
-        `db.session.add(...)`)."""
+        `db.session.add(...)`). Computed once (the runner asks before the index is kept: a
+        kept index then reads no summary for it)."""
+        known = self.__dict__.get("_evidence_names")
+        if known is None:
+            known = self.__dict__["_evidence_names"] = frozenset(self._find_evidence_names())
+        return set(known)
+
+    def _find_evidence_names(self) -> Set[str]:
         names: Set[str] = set()
         for (_, qualname), summary in self.summaries.items():
             if (summary.pending or summary.commits or summary.flushes or summary.settles or summary.returns_none
