@@ -16,7 +16,8 @@ pytest.importorskip("sqlalchemy")
 from sqlalchemy import create_engine, event, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from tests.real_engine.test_project_summaries_proof import Base, Record, _fastapi_stand_in, lint_project  # noqa: E402
+from tests.real_engine.test_project_summaries_proof import (  # noqa: E402
+    Base, Record, _fastapi_stand_in, lint_project, through_dependency)
 
 DATABASE = '''
 from sqlalchemy.orm import Session as SASession
@@ -96,12 +97,7 @@ def run_bulk(source: str, engine, emails: List[str]) -> None:
     finally:
         sys.modules.pop("models", None)
         sys.modules.pop("database", None)
-    dependency = database.get_session()
-    session = next(dependency)
-    try:
-        api.bulk(emails, session=session)
-    finally:
-        dependency.close()
+    through_dependency(database.get_session, lambda session: api.bulk(emails, session=session))
 
 
 def count(engine) -> int:

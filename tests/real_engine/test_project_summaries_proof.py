@@ -10,7 +10,7 @@ import json
 import sys
 import textwrap
 import types
-from typing import Dict, Iterator, List, Tuple
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -192,15 +192,19 @@ def count(engine) -> int:
         return check.scalar(select(func.count()).select_from(Record)) or 0
 
 
-def handle(module: types.ModuleType, email: str) -> None:
-    """What FastAPI does for the route: run the dependency up to its `yield`, call the
+def through_dependency(dependency: Callable[[], Iterator[Session]], handler: Callable[[Session], object]) -> None:
+    """What FastAPI does for a route: run the dependency up to its `yield`, call the
     handler with the session, then finish the dependency (it closes the session)."""
-    dependency = module.get_db()
-    db = next(dependency)
+    running = dependency()
+    session = next(running)
     try:
-        module.create(email, db=db)
+        handler(session)
     finally:
-        dependency.close()
+        running.close()
+
+
+def handle(module: types.ModuleType, email: str) -> None:
+    through_dependency(module.get_db, lambda db: module.create(email, db=db))
 
 
 def test_helper_work_in_a_dependency_session_is_lost(tmp_path, monkeypatch, capsys, engine) -> None:
