@@ -573,8 +573,10 @@ def profile_main(argv: Sequence[str]) -> int:
 
     worker = cProfile.Profile()
     original = engine._lint_source
+    linted = []  # pstats refuses a profile with no calls: where the gate stops every file
 
     def profiled(*args, **kwargs):  # type: ignore[no-untyped-def]
+        linted.append(True)
         return worker.runcall(original, *args, **kwargs)
 
     engine._lint_source = profiled  # type: ignore[assignment]
@@ -589,9 +591,11 @@ def profile_main(argv: Sequence[str]) -> int:
         main.disable()
     wall = time.perf_counter() - start
     main.dump_stats(str(out) + ".main")
-    worker.dump_stats(str(out) + ".files")
     merged = pstats.Stats(main)
-    merged.add(worker)
+    Path(str(out) + ".files").unlink(missing_ok=True)  # an earlier run's
+    if linted:
+        worker.dump_stats(str(out) + ".files")
+        merged.add(worker)
     merged.dump_stats(str(out))
     Path(str(out) + ".wall").write_text(f"{wall}\n", encoding="utf-8")
     return 0
@@ -750,29 +754,32 @@ def _cumulative(stats: pstats.Stats, file_part: str, function: str) -> float:
 def summarise_profile(path: Path, corpus: Corpus, top: int = 25) -> str:
     wall = float(Path(str(path) + ".wall").read_text(encoding="utf-8"))
     merged = pstats.Stats(str(path))
-    files = pstats.Stats(str(path) + ".files")
+    linted = Path(str(path) + ".files")
+    files = pstats.Stats(str(linted)) if linted.exists() else None  # None: no file was parsed
     lines = [f"cProfile, `session-lint --jobs 1 --no-cache`, corpus {corpus.name} "
              f"({len(corpus.files)} files, {corpus.lines} lines): {wall:.1f} s under the profiler.", ""]
     lines += ["| part | cumulative s | % of run |", "|---|---:|---:|"]
     # Per rule: a shared analysis is charged to the first rule that asks for it (rules run in
     # code order), so a rule's number is what it costs given the rules before it.
     per_rule: Dict[str, float] = {}
-    for (filename, _, name), (_, _, _, cumulative, _) in files.stats.items():  # type: ignore[attr-defined]
+    for (filename, _, name), (_, _, _, cumulative, _) in (files.stats.items() if files else ()):  # type: ignore[attr-defined]
         module = filename.replace(os.sep, "/")
         if name == "check" and "session_lint/rules/" in module:
             module = module.rsplit("/", 1)[1]
             per_rule[module] = per_rule.get(module, 0.0) + cumulative
     for label, file_part, function in PROFILE_GROUPS:
         stats = files if label.startswith("  ") or label.startswith("per-file") else merged
-        seconds = _cumulative(stats, file_part, function)
+        seconds = _cumulative(stats, file_part, function) if stats is not None else 0.0
         lines.append(f"| {label} | {seconds:.1f} | {100 * seconds / wall:.0f}% |")
         if function == "check":
             for module, cost in sorted(per_rule.items(), key=lambda item: item[1], reverse=True):
                 lines.append(f"| &nbsp;&nbsp;&nbsp;&nbsp;rule module `{module}` | {cost:.1f} | "
                              f"{100 * cost / wall:.0f}% |")
-    lines += ["", f"Top {top} functions by own time, per-file work (the main thread only waits for it):", "",
+    what = ("per-file work (the main thread only waits for it)" if files is not None
+            else "the whole run (the gate let no file through to be parsed)")
+    lines += ["", f"Top {top} functions by own time, {what}:", "",
               "| own s | % of run | calls | cumulative s | function |", "|---:|---:|---:|---:|---|"]
-    rows = sorted(files.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
+    rows = sorted((files or merged).stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
     for (filename, line, name), (_, calls, own, cumulative, _) in rows[:top]:
         where = _short(filename)
         lines.append(f"| {own:.2f} | {100 * own / wall:.1f}% | {calls} | {cumulative:.2f} | "
