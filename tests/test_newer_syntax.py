@@ -47,6 +47,11 @@ def test_its_facts_are_those_of_any_module() -> None:
     assert functions["get_session"]["yields_session"] is True  # `SMSession` is sqlmodel's Session
 
 
+def test_a_raw_f_string_is_read_too() -> None:
+    tree = parse_module("""def pattern(words):\n    return fR"{'\\\\b'.join(words)}"\n""")
+    assert tree is not None and isinstance(tree.body[0], ast.FunctionDef)
+
+
 def test_a_module_no_parser_reads_stays_unread() -> None:
     assert parse_module("def broken(:\n    return f'{x}'\n") is None
     assert scan_facts("def broken(:\n    pass\n") is None

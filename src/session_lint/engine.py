@@ -17,7 +17,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTu
 
 from .diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic, Location
 from .noqa import file_is_exempt, is_suppressed, parse_noqa
-from .project_index import EMPTY_INDEX, ProjectIndex
+from .project_index import EMPTY_INDEX, ProjectIndex, imported_names
 from .query_evidence import QUERY as _QUERY, bare_attribute_counts, spells_query
 from .rule import SQLALCHEMY_EVIDENCE
 from .settings import Settings
@@ -500,15 +500,6 @@ def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPT
     return any(check.passes(rule) for rule in rules)
 
 
-# What follows `import`: a parenthesised list (whose comments may hold a `)`), or the rest of
-# the logical line (backslash continuations included). Every `import` counts, `from` or not,
-# in code or in prose: a name too many only lets a file through.
-_IMPORT_TAIL_PATTERN = r"[ \t]*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\n\\]|\\\r?\n?)*)"
-_IMPORTED_NAMES = re.compile(r"\bimport\b" + _IMPORT_TAIL_PATTERN)  # what `imported_names` finds
-_IMPORT_TAIL = re.compile(_IMPORT_TAIL_PATTERN)
-_IDENTIFIER = re.compile(r"\w+")
-
-
 class _TokenCheck:
     """Does a rule's token occur in the text, or does the file import one of the project's
     session factories? A module that uses `from app.db import Db; s = Db()` names no session
@@ -609,32 +600,6 @@ class _TokenCheck:
             self._imports_factory = any(name in text for name in names) and \
                 not names.isdisjoint(self._imported_names())
         return self._imports_factory
-
-
-def imported_names(text: str) -> Set[str]:
-    """Every identifier that follows an `import` keyword in `text` (modules, names, aliases
-    alike): a superset of the names the module's import statements bring in.
-
-    `_IMPORTED_NAMES.finditer`'s answer, found with `str.find` and the tail's expression
-    anchored at each keyword (9x faster on 13,000 modules: the expression over the whole
-    text was tried at every position). As there, a keyword inside the tail of another
-    (`import (a  # import b)`) starts no tail of its own."""
-    found: Set[str] = set()
-    find, size = text.find, len(text)
-    at = find("import")
-    while at != -1:
-        end = at + 6
-        if (at == 0 or not _is_word(text[at - 1])) and (end == size or not _is_word(text[end])):
-            tail = _IMPORT_TAIL.match(text, end)
-            found.update(_IDENTIFIER.findall(tail.group(1)))  # type: ignore[union-attr]  # never None
-            at = find("import", tail.end())  # type: ignore[union-attr]
-        else:
-            at = find("import", at + 1)
-    return found
-
-
-def _is_word(character: str) -> bool:
-    return character.isalnum() or character == "_"  # what `\w` matches
 
 
 _FACTORY_NAMES: "weakref.WeakKeyDictionary[ProjectIndex, FrozenSet[str]]" = weakref.WeakKeyDictionary()

@@ -104,7 +104,9 @@ def names_a_session(text: str) -> bool:
 
 
 _WORDS = re.compile(r"\w+")
-# What follows an `import` keyword: as `engine.imported_names` reads it.
+# What follows `import`: a parenthesised list (whose comments may hold a `)`), or the rest of
+# the logical line (backslash continuations included). Every `import` counts, `from` or not,
+# in code or in prose: a name too many only lets a file through.
 _IMPORT_TAIL = re.compile(r"[ \t]*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\n\\]|\\\r?\n?)*)")
 
 
@@ -124,21 +126,35 @@ def reached_names(text: str) -> List[str]:
 
 
 def imported_words(text: str) -> List[str]:
-    """Every identifier that follows an `import` keyword (`engine.imported_names`, found
-    with a substring search rather than a regular expression over the whole text)."""
+    """`imported_names`, sorted."""
+    return sorted(imported_names(text))
+
+
+def imported_names(text: str) -> Set[str]:
+    """Every identifier that follows an `import` keyword in `text` (modules, names, aliases
+    alike): a superset of the names the module's import statements bring in (the evidence
+    gate's `engine._TokenCheck`, the index's `reached_names`).
+
+    What `\bimport\b` followed by `_IMPORT_TAIL` finds with `finditer`, found with `str.find`
+    and the tail's expression anchored at each keyword (9x faster on 13,000 modules: the
+    expression over the whole text was tried at every position). As there, a keyword inside
+    the tail of another (`import (a  # import b)`) starts no tail of its own."""
     found: Set[str] = set()
     find, size = text.find, len(text)
     at = find("import")
     while at != -1:
         end = at + 6
-        before = text[at - 1] if at else " "
-        after = text[end] if end < size else " "
-        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+        if (at == 0 or not _is_word(text[at - 1])) and (end == size or not _is_word(text[end])):
             tail = _IMPORT_TAIL.match(text, end)
-            if tail is not None:
-                found.update(_WORDS.findall(tail.group(1)))
-        at = find("import", end)
-    return sorted(found)
+            found.update(_WORDS.findall(tail.group(1)))  # type: ignore[union-attr]  # never None
+            at = find("import", tail.end())  # type: ignore[union-attr]
+        else:
+            at = find("import", at + 1)
+    return found
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"  # what `\w` matches
 # A factory call as the first argument of another call, and the kinds taken through it.
 _WRAPPED_FACTORY = re.compile(r"[ \t]*(?:[A-Za-z_]\w*\.)*(scoped_session|sessionmaker)[ \t]*\(")
 _WRAPPED_KINDS = {"scoped_session": "scoped_session", "sessionmaker": "sessionmaker"}

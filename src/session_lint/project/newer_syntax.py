@@ -12,10 +12,13 @@ plain string of the same lines: no fact the index keeps comes from inside an f-s
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from typing import Optional
 
 _UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+# An f-string's opening: `f"`, `F'`, `rf"`, `fR'`...
+_F_STRING = re.compile(r"(?i)(?<![\w])(?:f|rf|fr)['\"]")
 
 
 def parse_module(text: str) -> Optional[ast.Module]:
@@ -36,7 +39,7 @@ def parse_module(text: str) -> Optional[ast.Module]:
 
 
 def _without_f_strings(text: str) -> Optional[str]:
-    if "f'" not in text and 'f"' not in text and "F'" not in text and 'F"' not in text:
+    if _F_STRING.search(text) is None:
         return None  # the failure is elsewhere: libcst has nothing to offer
     import libcst as cst
 
