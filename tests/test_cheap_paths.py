@@ -198,3 +198,27 @@ def test_plain_excludes_do_not_load_pathspec(tmp_path: Path) -> None:
     (tmp_path / "b.py").write_text("", encoding="utf-8")
     assert not _pathspec_loaded_by_walk(tmp_path, ())
     assert _pathspec_loaded_by_walk(tmp_path, ("docs/*.py",))
+
+
+# -- paths made without the parse (`path_text`) ------------------------------------------------
+@pytest.mark.parametrize("text", ["/", "/a", "/srv/app/models/__init__.py", "/x y/é.py", "relative/x.py", "x.py",
+                                  "/tmp/.hidden/a.b.py"])
+def test_a_path_from_its_text_is_the_parsed_path(text: str) -> None:
+    from session_lint.path_text import path_of
+
+    made, parsed = path_of(text), Path(text)
+    assert type(made) is type(parsed) and made == parsed and hash(made) == hash(parsed)
+    assert (str(made), made.parts, made.parent, made.name, made.suffix, made / "x") == \
+        (str(parsed), parsed.parts, parsed.parent, parsed.name, parsed.suffix, parsed / "x")
+
+
+def test_the_walk_finds_the_paths_the_parse_makes(tmp_path: Path) -> None:
+    from session_lint.discovery import collect_files
+
+    for name in ("app/models.py", "app/views/users.py", "top.py", "a b/é.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    found = collect_files([str(tmp_path)], Settings(root=tmp_path)).files
+    assert sorted(map(str, found)) == sorted(str(path) for path in tmp_path.rglob("*.py"))
+    for path in found:
+        assert path == Path(str(path)) and path.parts == Path(str(path)).parts and path.parent == Path(str(path)).parent

@@ -21,7 +21,7 @@ from session_lint import runner
 from session_lint.cache import _INDEX, ResultCache
 from session_lint.project import kept_pickle
 from session_lint.project.kept_parts import LazyPartDict, PartDict
-from session_lint.project.summaries import Summary, _PendingSummary
+from session_lint.project.summaries import ProjectSummaries, Summary, _KeptSummaries, _Summaries
 from session_lint.project_index import ProjectIndex, decode_scan, encode_scan, moved_lines, scan_source
 from session_lint.rules import BUILTIN_RULES
 from session_lint.settings import Settings
@@ -98,36 +98,76 @@ def test_paths_come_back_equal() -> None:
     assert [path.parent for path in loaded] == [path.parent for path in paths]  # type: ignore[union-attr]
 
 
-def _summary() -> Summary:
-    summary = Summary(("/app/views.py", "index"), 12, ("session",), entry="view", raises_db=True)
+def _summary(path: str = "/app/views.py", qualname: str = "index") -> Summary:
+    summary = Summary((path, qualname), 12, ("session",), entry="view", raises_db=True)
     summary.commits.add("p:session")
     summary.work_lines["ambient"] = [14]
     return summary
 
 
-def test_a_summary_is_read_when_first_asked() -> None:
-    kept = _summary()
-    loaded = kept_pickle.loads(kept_pickle.dumps([kept, kept]))
-    first, second = loaded  # type: ignore[misc]
-    assert first is second and type(first) is _PendingSummary
-    # `entry` has a class default (None): a summary not yet read must not answer with it.
-    assert first.entry == "view" and type(first) is Summary and first == kept
+# Module by module, as `ProjectSummaries` makes them (`_add_modules`, `_in_order`).
+KEYS = [("/app/views.py", "index"), ("/app/views.py", "Form.save"), ("/app/views.py", "show"),
+        ("/app/models.py", "create"), ("/app/jobs.py", "run")]
 
 
-@pytest.mark.parametrize("use", [
-    lambda s: dataclasses.replace(s, line=20), lambda s: dataclasses.asdict(s), lambda s: repr(s),
-    lambda s: copy.copy(s), lambda s: pickle.loads(pickle.dumps(s)), lambda s: s.name, lambda s: s.key,
-    lambda s: _summary() == s, lambda s: s == _summary(),
+def _table() -> _Summaries:
+    owner = ProjectSummaries.__new__(ProjectSummaries)
+    owner._outside_summaries = {}  # type: ignore[attr-defined]
+    owner.outside = None  # type: ignore[attr-defined]
+    table = _Summaries(owner, {key: _summary(*key) for key in KEYS})
+    owner.summaries = table  # type: ignore[attr-defined]
+    return table
+
+
+def _kept(table: _Summaries) -> _Summaries:
+    return kept_pickle.loads(kept_pickle.dumps(table.owner)).summaries  # type: ignore[attr-defined,union-attr]
+
+
+def test_summaries_come_back_one_part_per_module() -> None:
+    loaded = _kept(_table())
+    assert type(loaded) is _KeptSummaries and dict.__len__(loaded) == 0
+    modules = loaded.__dict__["_modules"]
+    assert sorted(modules) == ["/app/jobs.py", "/app/models.py", "/app/views.py"]
+    assert all(type(module) is LazyPartDict for module in modules.values())
+    assert loaded.get(("/app/models.py", "create")) == _summary("/app/models.py", "create")
+    assert loaded[("/app/jobs.py", "run")].entry == "view"
+    # Asking by key read those two modules' parts only.
+    assert type(modules["/app/views.py"]) is LazyPartDict and type(loaded) is _KeptSummaries
+    assert ("/app/views.py", "show") in loaded and ("/app/views.py", "gone") not in loaded
+    assert loaded.get(("/elsewhere.py", "f")) is None and type(loaded) is _KeptSummaries
+
+
+@pytest.mark.parametrize("read", [
+    lambda d: list(d), lambda d: len(d), lambda d: list(d.items()), lambda d: list(d.values()), lambda d: list(d.keys()),
+    lambda d: dict(d), lambda d: {**d}, lambda d: bool(d), lambda d: d == _table(), lambda d: d.copy(),
+    lambda d: list(reversed(d)), lambda d: dict(pickle.loads(pickle.dumps(d))), lambda d: dict(copy.copy(d)),
 ])
-def test_a_summary_not_yet_read_answers_as_the_summary(use) -> None:
-    loaded = kept_pickle.loads(kept_pickle.dumps(_summary()))
-    assert use(loaded) == use(_summary())
+def test_kept_summaries_read_whole_as_the_table_they_were(read) -> None:
+    # In the order they were kept (the rounds visit summaries in the order of the modules).
+    assert read(_kept(_table())) == read(_table())
 
 
-def test_a_summary_not_read_is_kept_again_as_it_came() -> None:
-    loaded = kept_pickle.loads(kept_pickle.dumps(_summary()))
-    again = kept_pickle.loads(kept_pickle.dumps(loaded))
-    assert type(loaded) is _PendingSummary and again == _summary()
+def test_kept_summaries_changed_here_are_kept_again_with_the_change() -> None:
+    loaded = _kept(_table())
+    changed = dataclasses.replace(_summary(), line=40)
+    loaded[KEYS[0]] = changed
+    loaded[("/app/new.py", "f")] = _summary("/app/new.py", "f")
+    assert loaded[KEYS[0]].line == 40 and type(loaded) is _KeptSummaries
+    again = _kept(loaded)
+    assert type(again.__dict__["_modules"]["/app/jobs.py"]) is LazyPartDict
+    expected = dict(_table())
+    expected[KEYS[0]] = changed
+    expected[("/app/new.py", "f")] = _summary("/app/new.py", "f")
+    assert dict(again) == expected and list(again) == list(expected)
+
+
+def test_a_renumbered_copy_shares_the_parts_not_the_changes() -> None:
+    loaded = _kept(_table())
+    other = ProjectSummaries.__new__(ProjectSummaries)
+    copied = loaded.for_owner(other)
+    copied[KEYS[3]] = dataclasses.replace(_summary(*KEYS[3]), line=99)
+    assert copied.owner is other and copied[KEYS[3]].line == 99 and loaded[KEYS[3]].line == 12
+    assert copied.__dict__["_modules"] is loaded.__dict__["_modules"]
 
 
 def test_another_layout_is_refused() -> None:
@@ -166,7 +206,7 @@ def test_an_index_kept_again_half_read_answers_as_the_kept_one(tmp_path) -> None
     for root in _roots(tmp_path):
         kept, loaded = _kept_and_loaded(root)
         summaries = loaded.summaries
-        for key in list(dict.keys(summaries.summaries))[::3]:  # some parts read, most not
+        for key in list(dict.keys(summaries.summaries.for_owner(summaries).whole()))[::3]:  # some parts read, most not
             summaries.callers(key)
             summaries.function(*key)
         again = kept_pickle.loads(kept_pickle.dumps(loaded))

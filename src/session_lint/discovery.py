@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List,
 
 from .config import PROJECT_MARKERS
 from .engine import MAX_FILE_BYTES, not_a_regular_file, read_source
+from .path_text import path_of
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -490,7 +491,7 @@ class _Walker:
                 else:
                     subdirectories.append((path, os.path.join(real, name)))
             else:
-                self.add(Path(path), key_head + os.path.normcase(name))
+                self.add(path_of(path), key_head + os.path.normcase(name))
                 if self.full():
                     return []
         return subdirectories

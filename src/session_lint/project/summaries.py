@@ -53,10 +53,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .kept_parts import PartDict, as_part, kept_apart, module_part
+from .kept_parts import PartDict, as_part, kept_by_module, module_part
 
 AMBIENT = "ambient"
 FunctionKey = Tuple[str, str]  # (file path, "name" or "Class.method")
@@ -105,15 +105,6 @@ class Summary:
     @property
     def name(self) -> str:
         return self.key[1].rpartition(".")[2]
-
-
-class _PendingSummary(Summary):
-    """A summary of a kept index not yet read (`kept_parts.kept_apart`)."""
-
-    __slots__ = ()
-
-
-kept_apart(Summary, _PendingSummary, tuple(field.name for field in fields(Summary)))
 
 
 @dataclass(frozen=True)
@@ -344,19 +335,113 @@ class _Summaries(Dict[FunctionKey, Summary]):
         self.owner = owner
 
     def get(self, key, default=None):  # type: ignore[no-untyped-def,override]
-        found = dict.get(self, key)
+        found = self.own(key)
         if found is None and self.owner is not None:
             found = self.owner._outside_summary(key)
         return default if found is None else found
 
     def __getitem__(self, key: FunctionKey) -> Summary:
-        try:
-            return dict.__getitem__(self, key)
-        except KeyError:
-            found = self.owner._outside_summary(key) if self.owner is not None else None
-            if found is None:
-                raise
-            return found
+        found = self.own(key)
+        if found is None and self.owner is not None:
+            found = self.owner._outside_summary(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def own(self, key: FunctionKey) -> Optional[Summary]:
+        """The summary of a function of a relevant module; None for any other."""
+        return dict.get(self, key)
+
+    def whole(self) -> "_Summaries":
+        """Itself, every summary in its storage (what C code reading a dict sees)."""
+        return self
+
+    def for_owner(self, owner: "ProjectSummaries") -> "_Summaries":
+        """A copy answering for `owner` (a renumbered copy of the summaries)."""
+        return _Summaries(owner, self)
+
+
+class _KeptSummaries(_Summaries):
+    """The summaries of a kept index: its storage holds what this process set, and
+    `_modules` (path -> a part of qualname -> summary, shared with renumbered copies) the
+    rest, each module's unpickled when a summary of it is first asked for (a one-file run
+    reads those of a few modules of 18,700 summaries). Anything but asking by key reads
+    every module first and turns it into a plain `_Summaries`."""
+
+    _modules: Dict[str, Dict[str, Summary]]
+
+    def own(self, key: FunctionKey) -> Optional[Summary]:
+        found = dict.get(self, key)
+        if found is None:
+            module = self.__dict__["_modules"].get(key[0]) if type(key) is tuple and key else None
+            if module is not None:
+                found = module.get(key[1])
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return self.own(key) is not None  # type: ignore[arg-type]
+
+    def whole(self) -> _Summaries:
+        modules = self.__dict__.pop("_modules")
+        mine = dict(dict.items(self))
+        every: Dict[FunctionKey, Summary] = {}
+        for path, module in modules.items():  # the order they were kept in: by module
+            for qualname, summary in module.items():
+                key = (path, qualname)
+                every[key] = mine.pop(key, summary)
+        every.update(mine)
+        dict.clear(self)
+        dict.update(self, every)
+        self.__class__ = _Summaries
+        return self
+
+    def for_owner(self, owner: "ProjectSummaries") -> _Summaries:
+        copied = _KeptSummaries(owner, dict(dict.items(self)))
+        copied.__dict__["_modules"] = self.__dict__["_modules"]
+        return copied
+
+    def __reduce_ex__(self, protocol):  # type: ignore[no-untyped-def,override]
+        return self.whole().__reduce_ex__(protocol)  # another pickler's (a worker's job)
+
+
+def _whole_first(name: str) -> Callable[..., object]:
+    def method(self: _KeptSummaries, *args: object, **kwargs: object) -> object:
+        return getattr(self.whole(), name)(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+# `dict(d)`, `{**d}`, `other.update(d)` ask `keys()` (the class has its own `__iter__`).
+for _name in ("__iter__", "__len__", "__reversed__", "__repr__", "__eq__", "__ne__", "__or__", "__ror__", "__ior__",
+              "__delitem__", "keys", "items", "values", "copy", "pop", "popitem", "setdefault", "update", "clear"):
+    setattr(_KeptSummaries, _name, _whole_first(_name))
+
+
+def _kept_summaries(owner: Optional["ProjectSummaries"], mine: Dict[FunctionKey, Summary],
+                    modules: Dict[str, Dict[str, Summary]]) -> _KeptSummaries:
+    summaries = _KeptSummaries.__new__(_KeptSummaries)
+    dict.update(summaries, mine)
+    summaries.__dict__.update(owner=owner, _modules=modules)
+    return summaries
+
+
+def _split_summaries(summaries: _Summaries) -> Tuple[object, ...]:
+    """How a kept index pickles the summaries: one part per module, those this process never
+    read as the bytes they came from. Read whole, they come back in the order they had: the
+    table is made module by module (`_add_modules`, `_in_order`)."""
+    modules: Dict[str, Dict[str, Summary]] = dict(summaries.__dict__.get("_modules", {}))
+    copied: Set[str] = set()
+    for (path, qualname), summary in dict.items(summaries):
+        if path not in copied:
+            copied.add(path)
+            modules[path] = PartDict(modules.get(path, {}))
+        modules[path][qualname] = summary
+    return _kept_summaries, (summaries.owner, {}, modules)
+
+
+kept_by_module(_Summaries, _split_summaries)
+kept_by_module(_KeptSummaries, _split_summaries)
 
 
 class ProjectSummaries:
@@ -396,7 +481,7 @@ class ProjectSummaries:
         changed.__dict__.update(self.__dict__)
         changed.module_files, changed.is_ambient = module_files, is_ambient
         changed.facts = self.facts.copy()  # type: ignore[attr-defined]
-        changed.summaries = _Summaries(changed, self.summaries)
+        changed.summaries = self.summaries.for_owner(changed)
         for path, (facts, lines) in moved.items():
             changed.facts[path] = facts
             for qualname in facts["functions"]:
@@ -649,7 +734,7 @@ class ProjectSummaries:
         facts = [(path, dict.__getitem__(self.facts, path)) for path in paths]
         dict.clear(self.facts)
         dict.update(self.facts, facts)
-        summaries = [(key, dict.__getitem__(self.summaries, key)) for path, module in facts
+        summaries = [(key, dict.__getitem__(self.summaries.whole(), key)) for path, module in facts
                      for key in ((path, qualname) for qualname in module["functions"])]
         dict.clear(self.summaries)
         dict.update(self.summaries, summaries)
@@ -747,7 +832,7 @@ class ProjectSummaries:
         for path, module in self.facts.items():
             for job in module.get("jobs", ()):
                 key = self.resolve(path, "", job) if self._may_run(path, job, self._relevant_names) else None
-                if key is not None and key[0] != path and dict.__contains__(self.summaries, key) \
+                if key is not None and key[0] != path and self.summaries.own(key) is not None \
                         and self.summaries[key].entry is None:
                     self.summaries[key].entry = "job"
 
@@ -856,7 +941,7 @@ class ProjectSummaries:
         returning: List[Tuple[str, str, List[str]]] = []
         says = False
         for qualname, info in module["functions"].items():
-            summary = dict.get(self.summaries, (path, qualname))
+            summary = self.summaries.own((path, qualname))
             if summary is None:
                 continue
             if (summary.commits or summary.pending or summary.flushes or summary.settles or summary.raises_db
