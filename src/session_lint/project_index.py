@@ -10,12 +10,14 @@ a later `NAME.configure(...)`, and module-level session-scope context managers
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from .project.kept_parts import as_part, module_part
+from .query_evidence import QUERY, spells_query
 from .rule import SQLALCHEMY_EVIDENCE
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ _MARKERS = ("sqlalchemy", "sqlmodel")
 # are only digested here, with the names it imports or calls as methods.
 RELEVANCE_MARKERS: Tuple[str, ...] = ("__tablename__", "relationship(", "ForeignKey(", "query_property")
 _RELEVANT = SQLALCHEMY_EVIDENCE + RELEVANCE_MARKERS
+_RELEVANT_BUT_QUERY = tuple(marker for marker in _RELEVANT if marker != QUERY)
 # A session by its name, in code rather than prose (mirroring what `project/facts.py` takes
 # for one): a parameter or variable named like one used as such (`session.add(`, `session,`,
 # `db_session=None`), a member (`self.session`, `db.session`, `self._sa_session`), a call
@@ -78,6 +81,25 @@ _SESSION_MEMBERS = frozenset({"session", "_session", "db_session", "dbsession", 
 _SESSION_TYPES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
 _SESSION_MAKERS = ("Session", "_session", "SessionLocal", "session_maker")
 _IDENTIFIER_REST = re.compile(r"\w*")
+_WORD_BEFORE = re.compile(r"(\w+)[ \t]+\Z")
+# Words that may stand before a name in code (`return session, user`, `lambda session:`),
+# the soft keywords included (`case session, x:`).
+_KEYWORDS_BEFORE = frozenset(keyword.kwlist) | frozenset(("match", "case", "type", "_", "print", "exec"))
+
+
+def _in_prose(text: str, start: int, after: int) -> bool:
+    """Is the name at `start` (followed by spaces up to `after`) in a comment or a sentence:
+    after a `#` on its line with no quote before it (`# a tag for this session,`), after a
+    word that no code puts before a name (`no previous EHLO command this session,`), or
+    followed by a space and a bracket (`start_new_session (POSIX only)`)?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    hash_at = text.find("#", line_start, start)
+    if hash_at >= 0 and not any(quote in text[line_start:hash_at] for quote in "'\""):
+        return True
+    if after > start and text[after - 1] in " \t" and text[after:after + 1] == "(":
+        return True
+    before = _WORD_BEFORE.search(text, line_start, start)
+    return before is not None and before.group(1) not in _KEYWORDS_BEFORE and not before.group(1).isdigit()
 
 
 def names_a_session(text: str) -> bool:
@@ -93,6 +115,8 @@ def names_a_session(text: str) -> bool:
         while following < size and text[following] in " \t":
             following += 1
         after = text[following:following + 1]
+        if _in_prose(text, start, following):
+            continue
         if name in _SESSION_TYPES or (after == "(" and name.endswith(_SESSION_MAKERS)):
             return True
         if start and text[start - 1] == "." and name in _SESSION_MEMBERS:
@@ -111,8 +135,19 @@ _IMPORT_TAIL = re.compile(r"[ \t]*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\n\\]|\\\r?\n?)*
 
 
 def is_relevant_text(text: str) -> bool:
-    """Does a module's text make it relevant by itself (its facts read at once)?"""
-    return any(marker in text for marker in _RELEVANT) or ("ession" in text and names_a_session(text))
+    """Does a module's text make it relevant by itself (its facts read at once)? `.query`
+    counts unless it is only ever a module path (`from idlelib.query import Query`: a module
+    named `query` is no query, `query_evidence`). A bare `User.query` still counts: in a
+    Flask-SQLAlchemy project the closure may not reach such a module otherwise (a helper
+    returning `User.query...first()` whose model the facts do not take for a mapped class).
+    (Two modules of the standard library, 113 KB, had their facts read for a module path.)"""
+    if any(marker in text for marker in _RELEVANT_BUT_QUERY) or ("ession" in text and names_a_session(text)):
+        return True
+    return QUERY in text and spells_query(text, _bare_counts)
+
+
+def _bare_counts() -> bool:
+    return True
 
 
 _METHOD_CALL = re.compile(r"\.([A-Za-z_]\w*)\(")
@@ -419,9 +454,10 @@ def scanner_fingerprint() -> str:
         from ._version import __version__
 
         digest = hashlib.sha256(__version__.encode())
+        from . import query_evidence
         from .project import facts
 
-        for source in (__file__, facts.__file__):
+        for source in (__file__, facts.__file__, query_evidence.__file__):
             try:
                 with open(source, "rb") as stream:
                     digest.update(stream.read())
@@ -445,7 +481,7 @@ def index_code_fingerprint() -> str:
 
         digest = hashlib.sha256(__version__.encode())
         directory = os.path.dirname(project.__file__ or "")
-        sources = [__file__]
+        sources = [__file__, os.path.join(os.path.dirname(__file__), "query_evidence.py")]
         try:
             sources += sorted(os.path.join(directory, name) for name in os.listdir(directory) if name.endswith(".py"))
         except OSError:
