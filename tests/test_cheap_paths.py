@@ -222,3 +222,25 @@ def test_the_walk_finds_the_paths_the_parse_makes(tmp_path: Path) -> None:
     assert sorted(map(str, found)) == sorted(str(path) for path in tmp_path.rglob("*.py"))
     for path in found:
         assert path == Path(str(path)) and path.parts == Path(str(path)).parts and path.parent == Path(str(path)).parent
+
+
+# -- the gate asks each `requires` once (`_TokenCheck.passes_any`) --------------------------------
+def test_passes_any_answers_as_every_rule_asked_in_turn() -> None:
+    from session_lint.engine import _TokenCheck
+    from session_lint.rule import Rule
+
+    class Plugin(Rule):
+        code = "XYZ101"
+        name = "plugin"
+        summary = "a plugin rule with other evidence"
+        tokens = ("cursor",)
+        requires = ("psycopg",)
+
+    rules = [*BUILTIN_RULES, Plugin]
+    texts = ["import os\n", "from sqlalchemy import select\n", "import psycopg\ncursor = None\n",
+             "import psycopg\n", "session.query(User).first()\n", "from idlelib.query import Query\n"]
+    for text in texts:
+        for chosen in (rules, [Plugin], list(BUILTIN_RULES[:3])):
+            check = _TokenCheck.of_file(text, ProjectIndex(), None)
+            assert check.passes_any(chosen) == any(_TokenCheck.of_file(text, ProjectIndex(), None).passes(rule)
+                                                   for rule in chosen), (text, chosen)

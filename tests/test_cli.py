@@ -327,3 +327,22 @@ def test_no_second_walk_when_the_paths_cover_the_project(project) -> None:
     assert project_files(settings, [Path("app/bad.py")], [str(project)]) == []
     others = project_files(settings, [Path("app/bad.py")], ["app/bad.py"])
     assert sorted(p.name for p in others) == ["bad.py", "clean.py"]
+
+
+def test_files_of_two_projects_named_in_turn_keep_their_order_and_settings(tmp_path) -> None:
+    """`_projects` finds the settings once per directory (970 files named by pre-commit or a
+    benchmark resolved each); the paths of each project stay in the order they were named."""
+    from session_lint.cli import _Overrides, _projects
+    from session_lint.registry import load_rules
+
+    outer, inner = tmp_path / "outer", tmp_path / "outer" / "inner"
+    for directory, config in ((outer, ""), (inner, '[tool.session-lint]\nignore = ["ORM201"]\n')):
+        (directory / "pkg").mkdir(parents=True)
+        (directory / "pyproject.toml").write_text(config, encoding="utf-8")
+    named = [str(outer / "pkg" / "a.py"), str(inner / "pkg" / "b.py"), str(outer / "c.py"),
+             str(inner / "pkg" / "d.py"), str(outer / "pkg" / "e.py")]
+    for path in named:
+        Path(path).write_text("x = 1\n", encoding="utf-8")
+    projects = _projects(named, None, False, _Overrides(), load_rules())
+    assert [project.paths for project in projects] == [[named[0], named[2], named[4]], [named[1], named[3]]]
+    assert ["ORM201" in project.enabled for project in projects] == [True, False]

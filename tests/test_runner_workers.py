@@ -187,3 +187,50 @@ def test_a_two_worker_run_reports_what_one_process_does(tmp_path: Path) -> None:
     assert len(alone.diagnostics) == 12
     assert parallel.diagnostics == alone.diagnostics
     assert parallel.files_checked == alone.files_checked == 12
+
+
+# -- tasks a forked worker finds in its copy of the parent's memory -----------------------------
+def _sizes(items):  # a chunk's work: (name, size of its bytes)
+    return [(name, len(data)) for name, data in items]
+
+
+def test_forked_workers_are_sent_positions_not_bytes() -> None:
+    """The bytes of a chunk (the standard library's first: 1.7 MB) went through the pool's
+    pipe; a forked worker now reads its task from the list it inherited."""
+    class Context:
+        def get_start_method(self) -> str:
+            return "fork"
+
+    class Pool:
+        _mp_context = Context()
+        sent: List[tuple] = []
+
+        def submit(self, function, *arguments):
+            self.sent.append((function, *arguments))
+            return None
+
+    tasks = [[("a.py", b"x" * 1000)], [("b.py", b"y" * 2000)]]
+    futures, unsubmitted = runner._submit(Pool(), _sizes, tasks)
+    assert [task for task, _ in futures] == tasks and unsubmitted == []
+    assert Pool.sent == [(runner._forked_task, _sizes, 0), (runner._forked_task, _sizes, 1)]
+    # What the worker runs, in its copy of this memory:
+    assert runner._forked_task(_sizes, 1) == [("b.py", 2000)]
+    runner._FORKED_TASKS.clear()
+
+
+@pytest.mark.skipif(not runner.forks_workers(), reason="workers are forked only where fork is available")
+def test_a_forked_pool_answers_for_every_chunk() -> None:
+    items = [(f"m{number}.py", b"#" * (number * 5000 + 1)) for number in range(40)]
+    interval = sys.getswitchinterval()
+    found = runner._by_chunks_in_pool(_sizes, items, 2)
+    assert found == {name: len(data) for name, data in items}
+    assert runner._FORKED_TASKS == [] and sys.getswitchinterval() == interval
+
+
+def test_the_switch_interval_comes_back_when_the_pool_fails() -> None:
+    interval = sys.getswitchinterval()
+    with pytest.raises(RuntimeError):
+        with runner._pool(1, None):
+            assert sys.getswitchinterval() <= runner._POOL_SWITCH_INTERVAL
+            raise RuntimeError("interrupted")
+    assert sys.getswitchinterval() == interval and runner._FORKED_TASKS == []

@@ -226,9 +226,27 @@ def _admit(source: Union[bytes, str], filename: str, rules: Sequence[Type[Rule]]
     names = _TokenCheck.of_file(text, index, filename)
     # The gate before the exemption comment: both end the lint with nothing, and the gate's
     # substring search costs a third of the comment's regex (one file in 250 passes it).
-    if not any(names.passes(rule) for rule in rules) or file_is_exempt(text):
+    if not names.passes_any(rules) or file_is_exempt(text):
         return result
     return _Admitted(text, names, started)
+
+
+_RULE_GROUPS: Dict[Tuple[Type[Rule], ...], List[Tuple[Tuple[str, ...], List[Tuple[str, ...]]]]] = {}
+
+
+def _by_requires(rules: Sequence[Type[Rule]]) -> List[Tuple[Tuple[str, ...], List[Tuple[str, ...]]]]:
+    """The rules' `tokens` grouped by their `requires` (every built-in rule requires the same
+    evidence: a file without it is stopped after one question, not one per rule)."""
+    key = tuple(rules)
+    found = _RULE_GROUPS.get(key)
+    if found is None:
+        groups: Dict[Tuple[str, ...], List[Tuple[str, ...]]] = {}
+        for rule in rules:
+            groups.setdefault(tuple(rule.requires), []).append(tuple(rule.tokens))
+        found = _RULE_GROUPS[key] = list(groups.items())
+        if len(_RULE_GROUPS) > 64:  # rule sets of many configurations (a language server): forget the oldest
+            del _RULE_GROUPS[next(iter(_RULE_GROUPS))]
+    return found
 
 
 def _lint_source(
@@ -371,7 +389,7 @@ def _oversized(source: Union[bytes, str], filename: str, rules: Sequence[Type[Ru
     if file_is_exempt(text):
         return result
     names = _TokenCheck.of_file(text, index, filename)
-    if not any(names.passes(rule) for rule in rules):
+    if not names.passes_any(rules):
         return result
     size = len(source)
     if size == MAX_FILE_BYTES + 1:  # maybe cut by the reader: the file knows its size
@@ -496,8 +514,7 @@ def may_match(text: str, rules: Sequence[Type[Rule]], index: ProjectIndex = EMPT
     """Cheap pre-parse filter: can any enabled rule find anything in this text? With the
     file's name, its imports of the project's model classes count as evidence too (as in
     `lint_source`)."""
-    check = _TokenCheck.of_file(text, index, filename)
-    return any(check.passes(rule) for rule in rules)
+    return _TokenCheck.of_file(text, index, filename).passes_any(rules)
 
 
 class _TokenCheck:
@@ -535,6 +552,11 @@ class _TokenCheck:
 
     def passes(self, rule: Union[Rule, Type[Rule]]) -> bool:
         return self._has_evidence(rule.requires) and self._has_any(rule.tokens)
+
+    def passes_any(self, rules: Sequence[Type[Rule]]) -> bool:
+        """`any(self.passes(rule) for rule in rules)`, asking each `requires` once."""
+        return any(self._has_evidence(requires) and any(self._has_any(tokens) for tokens in token_sets)
+                   for requires, token_sets in _by_requires(rules))
 
     def _has_evidence(self, requires: Tuple[str, ...]) -> bool:
         # SQLAlchemy's own evidence (the built-in rules'), where `.query` is read as code;

@@ -697,9 +697,17 @@ def _pool(workers: int, job: Optional[Job]) -> Iterator[ProcessPoolExecutor]:
     before: Set[multiprocessing.process.BaseProcess] = set(multiprocessing.active_children())
     pool = _executor_class()(max_workers=workers, initializer=_init_pool_worker, initargs=(job, os.getpid()),
                                mp_context=_context())
+    # The pool's threads in this process (its manager, its queue's feeder) hand every task
+    # to a worker; with the default 5 ms switch interval each waited that long for the GIL
+    # while this thread scanned or linted, and a forked worker started its first task 25-40
+    # ms after it was ready (of a 0.35 s run on the standard library).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, _POOL_SWITCH_INTERVAL))
     try:
         yield pool
     except BaseException:
+        sys.setswitchinterval(interval)
+        _FORKED_TASKS.clear()
         # The queue's feeder thread may be blocked writing a chunk that no worker will read;
         # Python 3.9 joins it when the pool breaks, and the exit hung there for good.
         call_queue = getattr(pool, "_call_queue", None)
@@ -709,6 +717,11 @@ def _pool(workers: int, job: Optional[Job]) -> Iterator[ProcessPoolExecutor]:
         _kill(set(multiprocessing.active_children()) - before)
         raise
     pool.shutdown(wait=True)
+    sys.setswitchinterval(interval)
+    _FORKED_TASKS.clear()
+
+
+_POOL_SWITCH_INTERVAL = 0.0005
 
 
 def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
@@ -972,16 +985,39 @@ def _isolate_crashes(items: List[Item], job: Job) -> List[Output]:
 
 def _submit(pool: ProcessPoolExecutor, function, tasks: list) -> Tuple[list, list]:
     """(task, future) pairs, and the tasks left unsubmitted because a worker died meanwhile
-    (`submit` raises BrokenProcessPool once the pool is broken)."""
+    (`submit` raises BrokenProcessPool once the pool is broken). Workers forked from this
+    process find the tasks in their copy of its memory (`_FORKED_TASKS`, set before the
+    first `submit` forks them), and are sent their positions only."""
     from concurrent.futures.process import BrokenProcessPool
 
+    forked = _forks(pool)
+    if forked:
+        _FORKED_TASKS[:] = tasks
     futures = []
     for position, task in enumerate(tasks):
         try:
-            futures.append((task, pool.submit(function, task)))
+            futures.append((task, pool.submit(_forked_task, function, position) if forked
+                            else pool.submit(function, task)))
         except BrokenProcessPool:
             return futures, list(tasks[position:])
     return futures, []
+
+
+# The tasks of the pool being filled, as its forked workers inherit them. A chunk's bytes sent
+# through the pool's pipe (the standard library's first chunk: 1.7 MB) reached a worker 70 ms
+# after it started: the parent's feeder thread writes 64 KB at a time and waits for the GIL
+# between writes, while the parent's own thread scans or lints.
+_FORKED_TASKS: list = []
+
+
+def _forks(pool: ProcessPoolExecutor) -> bool:
+    context = getattr(pool, "_mp_context", None)
+    return context is not None and context.get_start_method() == "fork"
+
+
+def _forked_task(function, position: int):  # noqa: ANN001, ANN202 - whatever `function` answers
+    """In a forked worker: `function` of the task at `position` of what the parent submitted."""
+    return function(_FORKED_TASKS[position])
 
 
 def _crashed(path: str) -> Output:
