@@ -234,3 +234,14 @@ def test_the_switch_interval_comes_back_when_the_pool_fails() -> None:
             assert sys.getswitchinterval() <= runner._POOL_SWITCH_INTERVAL
             raise RuntimeError("interrupted")
     assert sys.getswitchinterval() == interval and runner._FORKED_TASKS == []
+
+
+def test_two_pools_at_once_give_the_interval_back_once_both_end() -> None:
+    interval = sys.getswitchinterval()
+    first, second = runner._pool(1, None), runner._pool(1, None)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() <= runner._POOL_SWITCH_INTERVAL  # the second still runs
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == interval

@@ -701,12 +701,11 @@ def _pool(workers: int, job: Optional[Job]) -> Iterator[ProcessPoolExecutor]:
     # to a worker; with the default 5 ms switch interval each waited that long for the GIL
     # while this thread scanned or linted, and a forked worker started its first task 25-40
     # ms after it was ready (of a 0.35 s run on the standard library).
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, _POOL_SWITCH_INTERVAL))
+    _fast_switching(True)
     try:
         yield pool
     except BaseException:
-        sys.setswitchinterval(interval)
+        _fast_switching(False)
         _FORKED_TASKS.clear()
         # The queue's feeder thread may be blocked writing a chunk that no worker will read;
         # Python 3.9 joins it when the pool breaks, and the exit hung there for good.
@@ -717,11 +716,27 @@ def _pool(workers: int, job: Optional[Job]) -> Iterator[ProcessPoolExecutor]:
         _kill(set(multiprocessing.active_children()) - before)
         raise
     pool.shutdown(wait=True)
-    sys.setswitchinterval(interval)
+    _fast_switching(False)
     _FORKED_TASKS.clear()
 
 
 _POOL_SWITCH_INTERVAL = 0.0005
+# Pools running now (a language server's threads may run two), and the interval before the first.
+_SWITCHING = threading.Lock()
+_switch_state: List[float] = [0, 0.0]
+
+
+def _fast_switching(on: bool) -> None:
+    with _SWITCHING:
+        if on:
+            if _switch_state[0] == 0:
+                _switch_state[1] = sys.getswitchinterval()
+                sys.setswitchinterval(min(_switch_state[1], _POOL_SWITCH_INTERVAL))
+            _switch_state[0] += 1
+        else:
+            _switch_state[0] -= 1
+            if _switch_state[0] == 0:
+                sys.setswitchinterval(_switch_state[1])
 
 
 def _kill(workers: Set[multiprocessing.process.BaseProcess]) -> None:
