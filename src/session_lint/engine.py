@@ -5,6 +5,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import threading
 import time
 import traceback
@@ -285,6 +286,12 @@ def _lint_source(
             _unparsed(result, text, filename, error)
             return result
     result.parsed = True
+    unreadable = index.unreadable_reason(filename)
+    if unreadable is not None:
+        result.warnings.append(
+            f"{filename}: left out of the project model: this Python ({sys.version_info[0]}.{sys.version_info[1]}) "
+            f"cannot read it ({unreadable}), so what other modules learn from it (the sessions it makes, the "
+            "rows it returns) is missing; run session-lint with the Python the code is written for")
     model = SemanticModel(module, filename, index, settings.noreturn_functions)
     if settings.file_time_budget:
         model.deadline = started + settings.file_time_budget

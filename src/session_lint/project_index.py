@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import keyword
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,6 +208,8 @@ class ModuleScan(Dict[str, "FactoryInfo"]):
     digest: Optional[str] = None
     reaches: Optional[List[str]] = None  # an outside module's names of others' functions (`reached_names`)
     commits: bool = False  # an outside module's text spells `commit`
+    # A relevant module this interpreter's `ast` cannot read (newer syntax): where it stops.
+    unreadable: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -358,12 +361,13 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     """The factories one file defines and its module facts, from its bytes."""
     from . import engine  # engine imports this module
     from .project.facts import scan_facts
+    from .project.newer_syntax import module_text
     from .project.summaries import digest_of, is_test_path
 
     found = ModuleScan()
     if len(raw) > engine.MAX_FILE_BYTES:
         return found  # a generated file is not linted, and its scan would take seconds
-    text = raw.decode("utf-8", errors="replace")
+    text = module_text(raw)
     found.update(scan_text(text, path))
     # Every module but tests (their callers do not count and their sessions are thrown
     # away). A module that shows no SQLAlchemy relevance by itself is parsed only if the
@@ -372,6 +376,10 @@ def scan_source(raw: bytes, path: str) -> ModuleScan:
     if not is_test_path(path) or path.endswith("__init__.py"):
         if is_relevant_text(text):
             found.facts = as_part(scan_facts(text))
+            if found.facts is None:
+                from .project.newer_syntax import unreadable_reason
+
+                found.unreadable = unreadable_reason(text)
         else:
             # What decides later whether the project makes it relevant (it imports a name
             # that matters, or calls a method of that name), and whether a decorator of it
@@ -404,6 +412,9 @@ def encode_scan(found: Dict[str, FactoryInfo]) -> object:
         # JSON's C encoder takes a dict's size without asking it.
         facts = dict(facts)
     encoded = {"factories": factories, "facts": facts}
+    unreadable = getattr(found, "unreadable", None)
+    if unreadable is not None:
+        encoded["unreadable"] = unreadable
     digest = getattr(found, "digest", None)
     if digest is not None:
         encoded.update(digest=digest, reaches=list(getattr(found, "reaches", None) or ()),
@@ -417,8 +428,12 @@ def decode_scan(data: object, path: str) -> ModuleScan:
     digest = None
     reaches: Optional[list] = None
     commits = False
+    unreadable = None
     if isinstance(data, dict):
         facts = data.get("facts")
+        unreadable = data.get("unreadable")
+        if unreadable is not None and not isinstance(unreadable, str):
+            raise ValueError("not a reason")
         digest = data.get("digest")
         reaches, commits = data.get("reaches"), bool(data.get("commits"))
         data = data.get("factories")
@@ -433,6 +448,7 @@ def decode_scan(data: object, path: str) -> ModuleScan:
     found = ModuleScan()
     found.facts = as_part(facts)
     found.digest = digest
+    found.unreadable = unreadable
     if digest is not None:
         found.reaches, found.commits = reaches, commits
     for item in data:
@@ -497,6 +513,10 @@ def index_code_fingerprint() -> str:
 
 
 class ProjectIndex:
+    # Relevant modules this interpreter's `ast` cannot read (resolved path -> where it stops):
+    # left out of the model; the lint of such a file says so (`engine._lint_source`).
+    _unreadable: Dict[str, str] = {}
+
     def __init__(self, entries: Optional[Dict[Path, Dict[str, FactoryInfo]]] = None,
                  facts: Optional[Dict[Path, dict]] = None, present: Iterable[Path] = (),
                  outside: Optional["OutsideModules"] = None, order: Optional[Dict[str, int]] = None) -> None:
@@ -571,12 +591,16 @@ class ProjectIndex:
         committing: Set[str] = set()
         scans: Dict[str, ModuleScan] = {}
         order: Dict[str, int] = {}
+        unreadable: Dict[str, str] = {}
         for path, found in scanned:
             module_facts = getattr(found, "facts", None)
             digest = getattr(found, "digest", None)
-            if found or module_facts or digest is not None:  # only these pay for resolving their path
+            reason = getattr(found, "unreadable", None)
+            if found or module_facts or digest is not None or reason:  # only these pay for resolving their path
                 resolved = path.resolve()
                 order.setdefault(str(resolved), len(order))
+                if reason:
+                    unreadable[str(resolved)] = reason
                 if found:
                     entries[resolved] = found
                 if digest is not None:
@@ -597,7 +621,17 @@ class ProjectIndex:
                 scans[path].facts = module
 
             outside.on_facts = keep
-        return cls(entries, facts, outside=outside, order=order)
+        built = cls(entries, facts, outside=outside, order=order)
+        if unreadable:
+            built._unreadable = unreadable
+        return built
+
+    def unreadable_reason(self, filename: str) -> Optional[str]:
+        """Where this interpreter's `ast` stops reading `filename`, a module the project
+        model needed (it spells SQLAlchemy) and left out; None for any other."""
+        if not self._unreadable:
+            return None
+        return self._unreadable.get(os.path.realpath(filename))
 
     def read_with(self, read, compute=None) -> "ProjectIndex":  # type: ignore[no-untyped-def]
         """Read the files of outside modules with `read(path as given) -> bytes` (the
@@ -1037,7 +1071,12 @@ class LazyProjectIndex(ProjectIndex):
             self.__dict__.update(_entries=built._entries, _by_suffix=built._by_suffix, _facts=built._facts,
                                  _present=built._present, _summaries=built._summaries,
                                  _outside=built.__dict__.get("_outside"), _order=built.__dict__.get("_order"),
-                                 _settled=built.__dict__.get("_settled", True))
+                                 _settled=built.__dict__.get("_settled", True),
+                                 _unreadable=built._unreadable)
+
+    def unreadable_reason(self, filename: str) -> Optional[str]:
+        self._ensure()
+        return super().unreadable_reason(filename)
 
     def lookup(self, importer, module, level, name, depth=0):  # type: ignore[override]
         self._ensure()

@@ -853,8 +853,9 @@ def _by_chunks_in_pool(work: Callable[[Sequence[Item]], list], items: List[Item]
 
 def _facts_chunk(items: Sequence[Item]) -> List[Tuple[str, Optional[dict]]]:
     from .project.facts import scan_facts
+    from .project.newer_syntax import module_text
 
-    return [(name, scan_facts(data.decode("utf-8", errors="replace"))) for name, data in items]
+    return [(name, scan_facts(module_text(data))) for name, data in items]
 
 
 def _facts_in_pool(items: List[Item], jobs: int) -> Optional[Dict[str, Optional[dict]]]:

@@ -21,6 +21,14 @@ _UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 _F_STRING = re.compile(r"(?i)(?<![\w])(?:f|rf|fr)['\"]")
 
 
+def module_text(raw: bytes) -> str:
+    """The text `ast` reads of a module's bytes: UTF-8 (what a cookie names otherwise only
+    changes non-ASCII text, which no fact the index keeps depends on) without a byte-order
+    mark, which `ast.parse` of a string refuses (`invalid non-printable character U+FEFF`:
+    a module saved with one by a Windows editor was left out of the project model)."""
+    return raw.decode("utf-8-sig", errors="replace")
+
+
 def parse_module(text: str) -> Optional[ast.Module]:
     """`ast.parse(text)`, or, when that fails on an interpreter older than 3.12, the same
     module with its f-strings blanked out; None when neither reads it."""
@@ -58,3 +66,14 @@ def _without_f_strings(text: str) -> Optional[str]:
         return module.visit(_Blank()).code
     except Exception:
         return None
+
+
+def unreadable_reason(text: str) -> str:
+    """Why `parse_module` found no tree: where `ast` stops (`line 7: invalid syntax`)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return f"line {error.lineno}: {error.msg}" if error.lineno else str(error.msg)
+    except _UNREADABLE as error:
+        return type(error).__name__
+    return "its f-strings"  # read only without them, and not even so

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .kept_parts import PartDict, as_part, kept_by_module, module_part
+from .newer_syntax import module_text
 
 AMBIENT = "ambient"
 FunctionKey = Tuple[str, str]  # (file path, "name" or "Class.method")
@@ -179,7 +180,7 @@ class OutsideModules:
             raw = None
         if raw is not None and self.read is None and digest_of(raw) != self.digests.get(path):
             raw = None  # changed since it was scanned: as if it could not be read
-        return raw.decode("utf-8", errors="replace") if raw is not None else None
+        return module_text(raw) if raw is not None else None
 
     def full(self, path: str) -> Optional[dict]:
         """The module's facts, as `facts.scan_facts` reads any relevant module (None when it
