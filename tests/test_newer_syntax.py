@@ -115,3 +115,25 @@ def test_a_module_saved_with_a_byte_order_mark_is_in_the_project_model(tmp_path:
     report = lint_files(sorted((tmp_path / "app").glob("*.py")), BUILTIN_RULES, Settings(root=tmp_path))
     assert report.warnings == []
     assert [(Path(d.filename).name, d.code, d.location.row) for d in report.diagnostics] == [("views.py", "ORM201", 5)]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python reads `type` statements")
+def test_an_unreadable_module_not_linted_is_named_when_the_index_is_built(tmp_path: Path, monkeypatch) -> None:
+    """`session-lint views.py`: the helper it uses is scanned for the index, not linted; the
+    run that builds the index says it left the helper out (one line for all such modules)."""
+    monkeypatch.chdir(tmp_path)
+    for relative, text in {"pyproject.toml": "", "app/__init__.py": "", "app/helpers.py": _HELPERS,
+                           "app/other.py": _HELPERS, "app/views.py": _VIEWS}.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    report = lint_files([Path("app/views.py")], BUILTIN_RULES, Settings(root=tmp_path),
+                        index_also=sorted(Path("app").glob("*.py")))
+    assert report.warnings == [
+        f"{Path('app/helpers.py')}: left out of the project model: this Python ({version}) cannot read it "
+        "(line 5: invalid syntax), and 1 more; findings in the files that use them may be missed: run "
+        "session-lint with the Python the code is written for"]
+    linted_too = lint_files([Path("app/views.py"), Path("app/helpers.py"), Path("app/other.py")], BUILTIN_RULES,
+                            Settings(root=tmp_path), index_also=sorted(Path("app").glob("*.py")))
+    assert [line.split(":")[0] for line in linted_too.warnings] == [str(Path("app/helpers.py")),
+                                                                    str(Path("app/other.py"))]

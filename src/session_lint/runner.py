@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequ
 from .cache import ResultCache, SourceStatus, content_digest, digest_key, recordable, run_key, source_status
 from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 from .engine import LintResult, lint_source, read_source, stat_source, stopped_by_gate
-from .project_index import (FactoryInfo, KnownProjectIndex, ProjectIndex, decode_scan, detached, encode_scan,
-                            index_code_fingerprint, moved_lines, same_scan, scan_source, scanner_fingerprint)
+from .project_index import (FactoryInfo, KnownProjectIndex, LazyProjectIndex, ProjectIndex, decode_scan, detached,
+                            encode_scan, index_code_fingerprint, moved_lines, same_scan, scan_source,
+                            scanner_fingerprint)
 from .settings import Settings, ignored_for_file
 
 if TYPE_CHECKING:
@@ -638,6 +639,7 @@ def _lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Se
             d for d in result.diagnostics if not (ignored and ignored_for_file(d.code, ignored))
         )
         report.tracebacks.extend(result.tracebacks)
+    report.warnings.extend(_unreadable_elsewhere(index, names))
     if cache is not None:
         report.warnings.extend(cache.take_warnings())  # met reading the scans, if the index was built
         problem = cache.save()
@@ -645,6 +647,32 @@ def _lint_files(files: Sequence[Path], rules: Sequence[Type[Rule]], settings: Se
             report.warnings.append(problem)
     report.diagnostics.sort(key=lambda d: d.sort_key)
     return report
+
+
+def _unreadable_elsewhere(index: ProjectIndex, linted: Sequence[str]) -> List[str]:
+    """One line for the modules of the project this Python's `ast` cannot read that were not
+    linted (a linted one says so itself, `engine._lint_source`): left out of the project
+    model, they may hide findings in the linted files. Said when the index was built."""
+    if isinstance(index, LazyProjectIndex) and not index.__dict__.get("_built"):
+        return []  # a warm run that linted nothing: the run that built it said so
+    unreadable = index.__dict__.get("_unreadable") or {}
+    if not unreadable:
+        return []
+    seen = {os.path.realpath(name) for name in linted}
+    others = [(path, reason) for path, reason in unreadable.items() if path not in seen]
+    if not others:
+        return []
+    path, reason = others[0]
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        relative = path
+    shown = path if relative.startswith(os.pardir) else relative
+    more = f", and {len(others) - 1} more" if len(others) > 1 else ""
+    return [f"{shown}: left out of the project model: this Python ({sys.version_info[0]}.{sys.version_info[1]}) "
+            f"cannot read it ({reason}){more}; findings in the files that use "
+            f"{'it' if len(others) == 1 else 'them'} may be missed: run session-lint with the Python the code "
+            "is written for"]
 
 
 def _other_threads() -> bool:
