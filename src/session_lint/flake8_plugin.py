@@ -178,14 +178,14 @@ def _kept_index(settings: Settings, files: List[Path]) -> Optional[ProjectIndex]
         return loaded
     if not all(recordable(status, started) for status in statuses.values()):
         return None  # its state cannot be trusted yet: nobody keeps it
-    import filelock
+    from .file_lock import LockTimeout, exclusive
 
     lock = directory / ".index.lock"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if os.path.islink(lock):  # as the cache's own lock: never locked through a planted link
             return None
-        with filelock.FileLock(str(lock), timeout=_INDEX_WAIT_SECONDS):
+        with exclusive(str(lock), _INDEX_WAIT_SECONDS):
             loaded = _index_of(ResultCache(directory).load_index(state))  # kept by another worker meanwhile
             if loaded is not None:
                 return loaded
@@ -194,7 +194,7 @@ def _kept_index(settings: Settings, files: List[Path]) -> Optional[ProjectIndex]
             cache.keep_index(state, {"state": state, "index": detached(index)})
             cache.save()
             return index
-    except (OSError, filelock.Timeout, NotImplementedError):
+    except (OSError, LockTimeout, NotImplementedError):
         return None
 
 
