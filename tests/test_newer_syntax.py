@@ -86,8 +86,8 @@ def test_a_module_this_python_cannot_read_is_named_not_skipped(tmp_path: Path, m
     files = sorted((tmp_path / "app").glob("*.py"))
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     expected = [f"{tmp_path / 'app' / 'helpers.py'}: left out of the project model: this Python ({version}) "
-                "cannot read it (line 5: invalid syntax), so what other modules learn from it (the sessions it "
-                "makes, the rows it returns) is missing; run session-lint with the Python the code is written for"]
+                "cannot read it (line 5: invalid syntax); findings in the files that use it may be missed: run "
+                "session-lint with the Python the code is written for"]
     for cache in (None, ResultCache(tmp_path / "cache"), ResultCache(tmp_path / "cache")):  # cold, then warm twice
         report = lint_files(files, BUILTIN_RULES, Settings(root=tmp_path), cache=cache)
         if cache is not None:

@@ -75,3 +75,13 @@ def test_a_bare_query_keeps_its_module_relevant(tmp_path: Path) -> None:
     index = ProjectIndex.scan(sorted(tmp_path.rglob("*.py")))
     report = lint_files([tmp_path / "app" / "views.py"], BUILTIN_RULES, Settings(root=tmp_path), index=index)
     assert [(d.code, d.location.row) for d in report.diagnostics] == [("ORM201", 5)]
+
+
+def test_the_context_of_a_name_is_read_a_bounded_way_back() -> None:
+    """A `#` more than `_LOOK_BACK` characters before the name on its line is not seen: the
+    module stays relevant (the safe side), and a long generated line of many names costs
+    its length, not its length times their number (29 s for a 112 KB line before the bound)."""
+    from session_lint.project_index import _LOOK_BACK
+
+    assert not names_a_session("# " + "y" * (_LOOK_BACK - 20) + ", session, x\n")
+    assert names_a_session("# " + "y" * (_LOOK_BACK + 20) + ", session, x\n")

@@ -5,7 +5,6 @@ import errno
 import os
 import re
 import stat
-import sys
 import threading
 import time
 import traceback
@@ -18,7 +17,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTu
 
 from .diagnostics import INTERNAL_ERROR, PARSE_ERROR, Diagnostic, Location
 from .noqa import file_is_exempt, is_suppressed, parse_noqa
-from .project_index import EMPTY_INDEX, ProjectIndex, imported_names
+from .project_index import EMPTY_INDEX, ProjectIndex, imported_names, unreadable_notice
 from .query_evidence import QUERY as _QUERY, bare_attribute_counts, spells_query
 from .rule import SQLALCHEMY_EVIDENCE
 from .settings import Settings
@@ -288,10 +287,7 @@ def _lint_source(
     result.parsed = True
     unreadable = index.unreadable_reason(filename)
     if unreadable is not None:
-        result.warnings.append(
-            f"{filename}: left out of the project model: this Python ({sys.version_info[0]}.{sys.version_info[1]}) "
-            f"cannot read it ({unreadable}), so what other modules learn from it (the sessions it makes, the "
-            "rows it returns) is missing; run session-lint with the Python the code is written for")
+        result.warnings.append(unreadable_notice(filename, unreadable))
     model = SemanticModel(module, filename, index, settings.noreturn_functions)
     if settings.file_time_budget:
         model.deadline = started + settings.file_time_budget

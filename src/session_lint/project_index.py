@@ -13,6 +13,7 @@ import hashlib
 import keyword
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
@@ -82,10 +83,13 @@ _SESSION_MEMBERS = frozenset({"session", "_session", "db_session", "dbsession", 
 _SESSION_TYPES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
 _SESSION_MAKERS = ("Session", "_session", "SessionLocal", "session_maker")
 _IDENTIFIER_REST = re.compile(r"\w*")
-_WORD_BEFORE = re.compile(r"(\w+)[ \t]+\Z")
 # Words that may stand before a name in code (`return session, user`, `lambda session:`),
 # the soft keywords included (`case session, x:`).
 _KEYWORDS_BEFORE = frozenset(keyword.kwlist) | frozenset(("match", "case", "type", "_", "print", "exec"))
+# How far back on its line a name's context is read: a bound, so that a generated file with a
+# long line of many `session`s costs no more than its length (a `#` further back is missed,
+# which keeps the module relevant).
+_LOOK_BACK = 200
 
 
 def _in_prose(text: str, start: int, after: int) -> bool:
@@ -93,14 +97,21 @@ def _in_prose(text: str, start: int, after: int) -> bool:
     after a `#` on its line with no quote before it (`# a tag for this session,`), after a
     word that no code puts before a name (`no previous EHLO command this session,`), or
     followed by a space and a bracket (`start_new_session (POSIX only)`)?"""
-    line_start = text.rfind("\n", 0, start) + 1
+    window = max(0, start - _LOOK_BACK)
+    line_start = text.rfind("\n", window, start) + 1 or window
     hash_at = text.find("#", line_start, start)
     if hash_at >= 0 and not any(quote in text[line_start:hash_at] for quote in "'\""):
         return True
     if after > start and text[after - 1] in " \t" and text[after:after + 1] == "(":
         return True
-    before = _WORD_BEFORE.search(text, line_start, start)
-    return before is not None and before.group(1) not in _KEYWORDS_BEFORE and not before.group(1).isdigit()
+    end = start
+    while end > line_start and text[end - 1] in " \t":
+        end -= 1
+    begin = end
+    while begin > line_start and (text[begin - 1].isalnum() or text[begin - 1] == "_"):
+        begin -= 1
+    word = text[begin:end]
+    return end < start and word != "" and word not in _KEYWORDS_BEFORE and not word.isdigit()
 
 
 def names_a_session(text: str) -> bool:
@@ -149,6 +160,15 @@ def is_relevant_text(text: str) -> bool:
 
 def _bare_counts() -> bool:
     return True
+
+
+def unreadable_notice(shown: str, reason: str, others: int = 0) -> str:
+    """The warning for a module left out of the project model because this Python's `ast`
+    cannot read it (`ProjectIndex.unreadable_reason`), and for `others` more such modules."""
+    more = f", and {others} more" if others else ""
+    return (f"{shown}: left out of the project model: this Python ({sys.version_info[0]}.{sys.version_info[1]}) "
+            f"cannot read it ({reason}){more}; findings in the files that use {'them' if others else 'it'} may "
+            "be missed: run session-lint with the Python the code is written for")
 
 
 _METHOD_CALL = re.compile(r"\.([A-Za-z_]\w*)\(")

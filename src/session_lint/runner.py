@@ -19,7 +19,7 @@ from .diagnostics import INTERNAL_ERROR, Diagnostic, Location
 from .engine import LintResult, lint_source, read_source, stat_source, stopped_by_gate
 from .project_index import (FactoryInfo, KnownProjectIndex, LazyProjectIndex, ProjectIndex, decode_scan, detached,
                             encode_scan, index_code_fingerprint, moved_lines, same_scan, scan_source,
-                            scanner_fingerprint)
+                            scanner_fingerprint, unreadable_notice)
 from .settings import Settings, ignored_for_file
 
 if TYPE_CHECKING:
@@ -667,12 +667,7 @@ def _unreadable_elsewhere(index: ProjectIndex, linted: Sequence[str]) -> List[st
         relative = os.path.relpath(path)
     except ValueError:  # another drive (Windows)
         relative = path
-    shown = path if relative.startswith(os.pardir) else relative
-    more = f", and {len(others) - 1} more" if len(others) > 1 else ""
-    return [f"{shown}: left out of the project model: this Python ({sys.version_info[0]}.{sys.version_info[1]}) "
-            f"cannot read it ({reason}){more}; findings in the files that use "
-            f"{'it' if len(others) == 1 else 'them'} may be missed: run session-lint with the Python the code "
-            "is written for"]
+    return [unreadable_notice(path if relative.startswith(os.pardir) else relative, reason, len(others) - 1)]
 
 
 def _other_threads() -> bool:

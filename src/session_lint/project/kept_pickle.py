@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import pickle
 import struct
-from pathlib import PosixPath, PurePath, PurePosixPath, PureWindowsPath, WindowsPath
+from pathlib import PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
 from typing import Any, List, Union
 
 from ..path_text import made
@@ -22,13 +22,9 @@ _LAYOUT = "session-lint parts 3"
 _PATH_TYPES = (PurePosixPath, PosixPath, PureWindowsPath, WindowsPath)
 
 
-def _path(kind: type, text: str) -> PurePath:
-    return made(kind, text)
-
-
 # -- pickling ---------------------------------------------------------------------------------
 class _Pickler(pickle.Pickler):
-    """A path as its text (see `_path`); what a part's content is pickled with."""
+    """A path as its text (`path_text.made`); what a part's content is pickled with."""
 
     def __init__(self, file: Any, buffer_callback: Any = None) -> None:
         super().__init__(file, protocol=5, buffer_callback=buffer_callback)
@@ -38,7 +34,7 @@ class _Pickler(pickle.Pickler):
         # or str costs nothing here.
         kind = type(obj)
         if kind in _PATH_TYPES:
-            return _path, (kind, str(obj))
+            return made, (kind, str(obj))
         return NotImplemented
 
 

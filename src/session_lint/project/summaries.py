@@ -419,10 +419,8 @@ for _name in ("__iter__", "__len__", "__reversed__", "__repr__", "__eq__", "__ne
     setattr(_KeptSummaries, _name, _whole_first(_name))
 
 
-def _kept_summaries(owner: Optional["ProjectSummaries"], mine: Dict[FunctionKey, Summary],
-                    modules: Dict[str, Dict[str, Summary]]) -> _KeptSummaries:
+def _kept_summaries(owner: Optional["ProjectSummaries"], modules: Dict[str, Dict[str, Summary]]) -> _KeptSummaries:
     summaries = _KeptSummaries.__new__(_KeptSummaries)
-    dict.update(summaries, mine)
     summaries.__dict__.update(owner=owner, _modules=modules)
     return summaries
 
@@ -438,7 +436,7 @@ def _split_summaries(summaries: _Summaries) -> Tuple[object, ...]:
             copied.add(path)
             modules[path] = PartDict(modules.get(path, {}))
         modules[path][qualname] = summary
-    return _kept_summaries, (summaries.owner, {}, modules)
+    return _kept_summaries, (summaries.owner, modules)
 
 
 kept_by_module(_Summaries, _split_summaries)
